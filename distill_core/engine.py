@@ -1,0 +1,260 @@
+"""The step-wise distillation engine: run n steps, change the learning rate, snapshot, reset.
+
+The caller owns the loop (a CLI progress bar, the app's background worker): pausing is not calling
+``run``; resuming is calling it again. Observers get ``Snapshot`` objects, plain numbers and numpy arrays.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from .config import DistillConfig
+from .device import resolve_device
+from .errors import DivergedError
+from .losses import embedding_mse
+from .metrics import knn_overlap, mean_cosine
+from .probe import Probe
+from .student import EmbeddingPair, Projection, make_student
+from .targets import TargetSet, build_targets
+from .teacher import Teacher, load_teacher
+
+EVAL_CHUNK = 8192  # rows (vocab) per chunk when evaluating the whole target set, to bound memory
+
+
+@dataclass
+class Snapshot:
+    step: int
+    train_loss: float                 # the loss of the last step's batch
+    loss: float                       # MSE over the whole target set: what the floor bounds
+    probe_loss: float                 # MSE over the fixed probe tokens
+    floor: float
+    ratio: float                      # loss / floor
+    mean_cosine: float                # mean cos(E_s W_e, E_t) over the target rows
+    knn_overlap: float                # kNN overlap@k between teacher and projected student probe tokens
+    we_singular_values: np.ndarray    # singular values of W_e (d_s, d_t), descending
+    product_singular_values: np.ndarray  # of E_s W_e over the target rows (centred with a bias)
+    steps_per_second: float
+    lr: float
+    device: str
+    elapsed: float                    # seconds of training so far
+    probe_student: np.ndarray | None = None  # (P, d_t) E_s W_e of the probe tokens; newest snapshot only
+
+    def scalars(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not isinstance(v, np.ndarray) and v is not None}
+
+
+@dataclass
+class Engine:
+    config: DistillConfig
+    teacher: Teacher | None = None
+    targets: TargetSet | None = None
+    history: list[Snapshot] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.config.validate()
+        self.device = resolve_device(self.config.device)
+        if self.teacher is None:
+            self.teacher = load_teacher(self.config.teacher, self.device)
+        if self.targets is None:
+            self.targets = build_targets(self.teacher, self.config)
+        self.floor = self.targets.floor(self.config.hidden_size)
+        self.probe = Probe.build(self.teacher.tokenizer, self.config.target, self.config.probe_size, self.device)
+        self.probe_teacher = self.probe.teacher_vectors(self.teacher)  # (P, d_t)
+        self.rank, self.world = _dist_info()
+        self.reset()
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to step 0 with the same seed: same init, same curve."""
+        cfg = self.config
+        torch.manual_seed(cfg.seed)
+        self.generator = torch.Generator(device="cpu").manual_seed(cfg.seed)
+        student = make_student(self.teacher, cfg.hidden_size, cfg.num_hidden_layers, cfg.init)
+        projection = Projection(cfg.hidden_size, self.targets.d_t, bias=cfg.bias)
+        # Dropout off: the loss is then a function of the parameters alone, comparable with the floor.
+        self.pair = EmbeddingPair(student, projection).to(self.device).eval()
+        emb = self.pair.student.embeddings
+        trained = [emb.word_embeddings.weight] if cfg.target == "vocab" else list(emb.parameters())
+        self.params = trained + list(projection.parameters())
+        self.base_lr = cfg.lr
+        if cfg.optimizer == "adam":
+            self.optimizer = torch.optim.Adam(self.params, lr=cfg.lr, betas=tuple(cfg.betas))
+        else:
+            self.optimizer = torch.optim.SGD(self.params, lr=cfg.lr, momentum=cfg.momentum)
+        self.step_count = 0
+        self.elapsed = 0.0
+        self.history = []
+        self.diverged: str | None = None
+        self._last_train_loss = float("nan")
+        self._since_snapshot = (0, 0.0)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the base learning rate; applied from the next step."""
+        if not (lr == lr and 0 < lr < float("inf")):
+            raise DivergedError(f"The learning rate must be a positive number, not {lr}.")
+        self.base_lr = float(lr)
+
+    @property
+    def done(self) -> bool:
+        return self.step_count >= self.config.steps or self.diverged is not None
+
+    def current_lr(self) -> float:
+        cfg, t = self.config, self.step_count
+        if cfg.warmup_steps and t < cfg.warmup_steps:
+            return self.base_lr * (t + 1) / cfg.warmup_steps
+        if cfg.schedule == "constant" or cfg.steps <= cfg.warmup_steps:
+            return self.base_lr
+        frac = min(1.0, (t - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+        if cfg.schedule == "linear":
+            return self.base_lr * (1.0 - frac)
+        return self.base_lr * 0.5 * (1.0 + math.cos(math.pi * frac))
+
+    # -- training ------------------------------------------------------------------------------------------
+    def _batch_loss(self) -> torch.Tensor:
+        cfg, tg = self.config, self.targets
+        n = tg.E_t.shape[0]
+        if cfg.batch_size and cfg.batch_size < n:
+            idx = torch.randperm(n, generator=self.generator)[: cfg.batch_size]
+        else:
+            if tg.mode == "vocab" and self.world == 1 and tg.whole_table:
+                return embedding_mse(self.pair.word_rows(None), tg.E_t)  # (vocab, d_t) vs (vocab, d_t)
+            idx = torch.arange(n)
+        idx = idx[self.rank :: self.world].to(tg.E_t.device)  # data-parallel: each process its share
+        if tg.mode == "vocab":
+            return embedding_mse(self.pair.word_rows(tg.ids[idx]), tg.E_t[idx])  # (b, d_t) vs (b, d_t)
+        pred = self.pair.sequence(tg.ids[idx], tg.token_type_ids[idx])  # (b, L, d_t)
+        return embedding_mse(pred, tg.E_t[idx], tg.mask[idx])
+
+    def train_step(self) -> float:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.current_lr()
+        loss = self._batch_loss()
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            lr = self.optimizer.param_groups[0]["lr"]
+            self.diverged = (
+                f"The loss became {'NaN' if value != value else 'infinite'} at step {self.step_count + 1} with "
+                f"learning rate {lr:g}: lower the learning rate (try {min(lr / 100, self.config.lr / 10, 0.03):g}) "
+                "and start again."
+            )
+            raise DivergedError(self.diverged)
+        self.optimizer.zero_grad(set_to_none=False)
+        loss.backward()
+        if self.world > 1:
+            _average_gradients(self.params, self.world)
+        self.optimizer.step()
+        self.step_count += 1
+        self._last_train_loss = value
+        return value
+
+    def run(self, n_steps: int, on_snapshot=None, should_stop=None) -> list[Snapshot]:
+        """Up to ``n_steps`` steps (never past config.steps); a snapshot every ``snapshot_every`` steps and at
+        the end. Raises DivergedError on a NaN/inf loss, after keeping the snapshots so far."""
+        new: list[Snapshot] = []
+        if not self.history:
+            new.append(self._record(self.snapshot(), on_snapshot))
+        for _ in range(n_steps):
+            if self.done or (should_stop is not None and should_stop()):
+                break
+            t0 = time.perf_counter()
+            self.train_step()
+            dt = time.perf_counter() - t0
+            self.elapsed += dt
+            k, s = self._since_snapshot
+            self._since_snapshot = (k + 1, s + dt)
+            if self.step_count % self.config.snapshot_every == 0 or self.step_count == self.config.steps:
+                new.append(self._record(self.snapshot(), on_snapshot))
+        return new
+
+    def _record(self, snap: Snapshot, on_snapshot) -> Snapshot:
+        if self.history:
+            self.history[-1] = replace(self.history[-1], probe_student=None)  # keep memory bounded
+        self.history.append(snap)
+        self._since_snapshot = (0, 0.0)
+        if on_snapshot is not None:
+            on_snapshot(snap)
+        return snap
+
+    # -- observation ---------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float, float, np.ndarray]:
+        """(MSE over all target rows, mean cosine, singular values of the stacked E_s W_e)."""
+        tg, cfg = self.targets, self.config
+        sq, cos_sum, rows, feats = 0.0, 0.0, 0, []
+        if tg.mode == "vocab":
+            for start in range(0, tg.E_t.shape[0], EVAL_CHUNK):
+                ids, t = tg.ids[start : start + EVAL_CHUNK], tg.E_t[start : start + EVAL_CHUNK]
+                e_s = self.pair.student.embeddings.word_embeddings.weight[ids]  # (c, d_s)
+                p = self.pair.projection(e_s)                            # (c, d_t)
+                sq += float((p - t).pow(2).sum()); rows += t.shape[0]
+                cos_sum += float(torch.nn.functional.cosine_similarity(p, t, dim=-1).sum())
+                feats.append(e_s)
+        else:
+            chunk = max(1, EVAL_CHUNK // tg.E_t.shape[1])
+            for start in range(0, tg.E_t.shape[0], chunk):
+                sl = slice(start, start + chunk)
+                m = tg.mask[sl].bool()
+                e_s = self.pair.student.embeddings(input_ids=tg.ids[sl], token_type_ids=tg.token_type_ids[sl])
+                p, t = self.pair.projection(e_s)[m], tg.E_t[sl][m]          # (real tokens, d_t)
+                sq += float((p - t).pow(2).sum()); rows += t.shape[0]
+                cos_sum += float(torch.nn.functional.cosine_similarity(p, t, dim=-1).sum())
+                feats.append(e_s[m])
+        E = torch.cat(feats).to("cpu", torch.float64)  # (n, d_s)
+        if tg.centered:
+            E = E - E.mean(0, keepdim=True)
+        W = self.pair.projection.W_e.detach().to("cpu", torch.float64)  # (d_s, d_t)
+        # sigma(E W) = sigma(R W) with E = QR: a (d_s, d_t) SVD instead of an (n, d_t) one.
+        R = torch.linalg.qr(E, mode="r").R if E.shape[0] >= E.shape[1] else E
+        prod_sv = torch.linalg.svdvals(R @ W).numpy()
+        return sq / (rows * tg.d_t), cos_sum / rows, prod_sv
+
+    @torch.no_grad()
+    def snapshot(self) -> Snapshot:
+        loss, cos, prod_sv = self.evaluate()
+        probe_s = self.probe.student_vectors(self.pair)  # (P, d_t)
+        probe_loss = float(embedding_mse(probe_s, self.probe_teacher))
+        k, s = self._since_snapshot
+        return Snapshot(
+            step=self.step_count,
+            train_loss=self._last_train_loss if self.step_count else loss,
+            loss=loss,
+            probe_loss=probe_loss,
+            floor=self.floor,
+            ratio=loss / self.floor if self.floor > 0 else float("inf"),
+            mean_cosine=cos,
+            knn_overlap=knn_overlap(self.probe_teacher, probe_s, self.config.knn_k),
+            we_singular_values=torch.linalg.svdvals(self.pair.projection.W_e.detach().cpu().double()).numpy(),
+            product_singular_values=prod_sv,
+            steps_per_second=k / s if s > 0 else 0.0,
+            lr=self.current_lr(),
+            device=str(self.device),
+            elapsed=self.elapsed,
+            probe_student=probe_s.cpu().numpy(),
+        )
+
+    @property
+    def latest(self) -> Snapshot | None:
+        return self.history[-1] if self.history else None
+
+    def teacher_spectrum(self) -> np.ndarray:
+        """Singular values of the (centred) targets: the part beyond d_s is the floor."""
+        return self.targets.sigma.numpy()
+
+
+def _dist_info() -> tuple[int, int]:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def _average_gradients(params, world: int) -> None:
+    """All-reduce and average gradients: with equal shards this equals the single-process full-batch step."""
+    for p in params:
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+        torch.distributed.all_reduce(p.grad)
+        p.grad /= world
