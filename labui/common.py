@@ -1,0 +1,28 @@
+"""What every page shares: the cached teacher, the error box, the page template's header."""
+from __future__ import annotations
+
+import streamlit as st
+
+from distill_core.device import resolve_device
+from distill_core.errors import DistillError
+from distill_core.teacher import load_teacher
+
+
+@st.cache_resource(show_spinner="Loading the teacher (once per server)...")
+def cached_teacher(source: str = "bundled", device: str = "cpu"):
+    """The teacher, loaded once per process and shared read-only by every session."""
+    return load_teacher(source, device)
+
+
+def get_teacher(source: str = "bundled", device: str = "auto"):
+    """The teacher or None, with the error shown in the page as one sentence."""
+    try:
+        return cached_teacher(source or "bundled", str(resolve_device(device)))
+    except DistillError as exc:
+        st.error(str(exc))
+        return None
+
+
+def page_header(title: str, intro: str) -> None:
+    st.title(title)
+    st.markdown(intro)
