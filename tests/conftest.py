@@ -23,17 +23,16 @@ def tiny_vocab(n_words: int = 95) -> list[str]:
         words.extend(group[:4])
     filler = ["the", "a", "is", "of", "and", "to", "in", "it", "was", "on", ".", ",", "?", "!"]
     words = list(dict.fromkeys(filler + words))[:n_words]
-    return SPECIALS + words
+    return list(dict.fromkeys(SPECIALS + words))
 
 
 def make_tiny_teacher(folder: Path, hidden_size: int = 32, n_layers: int = 2, seed: int = 0) -> Path:
     import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel, BertTokenizer
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = tiny_vocab()
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
     torch.manual_seed(seed)
     heads = 4 if hidden_size % 4 == 0 else 1
     config = BertConfig(vocab_size=len(vocab), hidden_size=hidden_size, num_hidden_layers=n_layers,
