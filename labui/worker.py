@@ -1,0 +1,361 @@
+"""A background training worker owned by one browser session.
+
+It never calls Streamlit (Streamlit's API is not for custom threads): it runs engine steps and writes what
+the page needs into its own locked, bounded state; the page reads a copy (``view()``) from a fragment that
+reruns a few times a second. Commands (start, pause, resume, step, reset, change the learning rate, stop)
+are flags read between steps, so each takes effect within one step.
+
+A second thread per worker places the student's probe tokens on the UMAP map; it only ever reads the newest
+frame, so a slow UMAP never holds back training or the loss plot.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import weakref
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from distill_core import layout
+from distill_core.config import DistillConfig
+from distill_core.engine import Engine, Snapshot
+from distill_core.errors import DistillError
+from distill_core.export import copy_run, run_zip
+from distill_core.targets import build_targets
+
+MAX_WORKERS = max(1, int(os.environ.get("LAB_MAX_WORKERS", "4")))
+_SLOTS = threading.BoundedSemaphore(MAX_WORKERS)  # runs training at once in this process
+UMAP_ON = os.environ.get("LAB_UMAP", "1") != "0"  # 0: PCA only (no numba compile, e.g. in tests)
+MAX_POINTS = 2000   # loss-curve points kept per run; beyond, every other older point is dropped
+MAX_FRAMES = 120    # map frames kept per run for the replay, thinned the same way
+_WORKERS: "weakref.WeakSet[LabWorker]" = weakref.WeakSet()
+_TARGETS: OrderedDict = OrderedDict()  # shared read-only targets: built once per configuration
+_TARGETS_LOCK = threading.Lock()
+
+
+def shared_targets(teacher, config: DistillConfig):
+    """The target set for this teacher and configuration, built once per process (a few kept)."""
+    key = (id(teacher.model), config.target, config.vocab_subset, config.bias, config.probe_size,
+           config.text, config.max_length)
+    with _TARGETS_LOCK:
+        if key in _TARGETS:
+            _TARGETS.move_to_end(key)
+            return _TARGETS[key]
+    targets = build_targets(teacher, config)
+    with _TARGETS_LOCK:
+        _TARGETS[key] = targets
+        while len(_TARGETS) > 4:
+            _TARGETS.popitem(last=False)
+    return targets
+
+
+@dataclass
+class Setup:
+    """What does not change during a run: drawn once per run."""
+
+    floor: float
+    teacher_sigma: np.ndarray    # singular values of the (centred) targets
+    d_s: int
+    d_t: int
+    n_rows: int
+    words: list[str]
+    groups: list[str]
+    teacher_probe: np.ndarray    # (P, d_t)
+    pca_teacher: np.ndarray      # (P, 2)
+    device: str
+    teacher_name: str
+    umap_teacher: np.ndarray | None = None  # (P, 2) once UMAP is fitted
+
+
+@dataclass
+class LabView:
+    """A consistent copy of the worker's state for one redraw."""
+
+    status: str                  # idle, preparing, queued, running, paused, done, error
+    message: str | None
+    error: str | None
+    config: DistillConfig | None
+    setup: Setup | None
+    history: list[dict] = field(default_factory=list)
+    we_sv: list[np.ndarray] = field(default_factory=list)      # per history point
+    product_sv: np.ndarray | None = None                       # newest
+    frames_pca: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    frames_umap: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    version: int = 0
+
+    @property
+    def latest(self) -> dict | None:
+        return self.history[-1] if self.history else None
+
+
+def _thin(items: list, limit: int) -> list:
+    """Drop every other older item once over the limit; the newest is always kept."""
+    if len(items) <= limit:
+        return items
+    return items[:-1][::2] + items[-1:]
+
+
+class LabWorker:
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._engine_lock = threading.Lock()  # held while steps run; exports copy the engine under it
+        self._thread: threading.Thread | None = None
+        self._map_thread: threading.Thread | None = None
+        self._stopped = False
+        self._gen = 0
+        self._clear(None, None)
+        _WORKERS.add(self)
+
+    # -- commands (called from the page's script thread) ----------------------------------------------------
+    def start(self, config: DistillConfig, teacher) -> None:
+        """A new run from step 0 with this configuration (replaces any current run)."""
+        with self._cond:
+            self._stopped = False  # a stopped worker can be started again (its threads are restarted)
+            self._gen += 1
+            self._clear(config, teacher)
+            self._status, self._want, self._need_build = "preparing", "run", True
+            self._cond.notify_all()
+        self._ensure_threads()
+
+    def pause(self) -> None:
+        with self._cond:
+            if self._status in ("running", "queued", "preparing"):
+                self._want = "pause"
+                self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            if self._engine is not None or self._need_build:
+                self._want = "run"
+                self._cond.notify_all()
+
+    def step(self, n: int = 1) -> None:
+        """n optimizer steps, then a snapshot; starts a paused run at step 0 if none exists."""
+        with self._cond:
+            if self._engine is None and not self._need_build:
+                return
+            self._want = "pause"
+            self._pending_steps += n
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        with self._cond:
+            self._pending_lr = float(lr)
+            self._cond.notify_all()
+
+    def reset(self) -> None:
+        """Stop the run and forget it."""
+        with self._cond:
+            self._gen += 1
+            self._clear(None, None)
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """End both threads (the session is gone)."""
+        with self._cond:
+            self._stopped = True
+            self._gen += 1
+            self._cond.notify_all()
+
+    def join(self, timeout: float = 5.0) -> None:
+        """Wait for a stopped worker's threads to end."""
+        for t in (self._thread, self._map_thread):
+            if t is not None:
+                t.join(timeout)
+
+    def prepare(self, config: DistillConfig, teacher) -> None:
+        """Set up a run at step 0, paused (for Step without Start)."""
+        self.start(config, teacher)
+        self.pause()
+
+    # -- observation --------------------------------------------------------------------------------------
+    def view(self) -> LabView:
+        with self._cond:
+            return LabView(self._status, self._message, self._error, self._config, self._setup,
+                           list(self._history), list(self._we_sv), self._product_sv,
+                           list(self._frames_pca), list(self._frames_umap), self._version)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def export_zip(self) -> bytes:
+        """The student folder + W_e + config + history as zip bytes, copied at one consistent moment."""
+        with self._engine_lock:
+            if self._engine is None:
+                raise DistillError("There is no run to export yet: press Start first.")
+            run = copy_run(self._engine)
+        return run_zip(run)
+
+    # -- internals ----------------------------------------------------------------------------------------
+    def _clear(self, config, teacher) -> None:
+        self._config, self._teacher, self._engine, self._setup = config, teacher, None, None
+        self._status, self._want, self._need_build = "idle", "idle", False
+        self._message = self._error = None
+        self._pending_steps, self._pending_lr = 0, None
+        self._history, self._we_sv, self._product_sv = [], [], None
+        self._frames_pca, self._frames_umap, self._map_todo = [], [], None
+        self._version = getattr(self, "_version", 0) + 1
+        self._release_slot()
+
+    def _ensure_threads(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._train_loop, name="lab-train", daemon=True)
+            self._thread.start()
+        if self._map_thread is None or not self._map_thread.is_alive():
+            self._map_thread = threading.Thread(target=self._map_loop, name="lab-map", daemon=True)
+            self._map_thread.start()
+
+    _has_slot = False
+
+    def _take_slot(self) -> bool:
+        if not self._has_slot and _SLOTS.acquire(blocking=False):
+            self._has_slot = True
+        return self._has_slot
+
+    def _release_slot(self) -> None:
+        if self._has_slot:
+            self._has_slot = False
+            _SLOTS.release()
+
+    def _train_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and not self._work_to_do():
+                    self._release_slot()
+                    self._cond.wait(timeout=1.0)
+                if self._stopped:
+                    self._release_slot()
+                    return
+                gen, build = self._gen, self._need_build
+                config, teacher = self._config, self._teacher
+            try:
+                if build:
+                    self._build(gen, config, teacher)
+                else:
+                    self._advance(gen)
+            except DistillError as exc:
+                self._fail(gen, str(exc))
+            except Exception as exc:  # a bug or an exhausted device: say it in one sentence, keep the run
+                self._fail(gen, f"Training stopped unexpectedly ({type(exc).__name__}: {exc}).")
+
+    def _work_to_do(self) -> bool:
+        if self._need_build:
+            return True
+        if self._engine is None or self._engine.done:
+            return False
+        return self._want == "run" or self._pending_steps > 0
+
+    def _build(self, gen: int, config: DistillConfig, teacher) -> None:
+        engine = Engine(config=config, teacher=teacher, targets=shared_targets(teacher, config))
+        probe_t = engine.probe_teacher.detach().cpu().numpy()  # (P, d_t)
+        pca = layout.PCALayout(probe_t)
+        setup = Setup(engine.floor, engine.teacher_spectrum(), config.hidden_size, engine.targets.d_t,
+                      engine.targets.n_rows, list(engine.probe.words), list(engine.probe.groups), probe_t,
+                      pca.teacher_xy, str(engine.device), teacher.name)
+        with self._cond:
+            if gen != self._gen:
+                return
+            self._engine, self._setup, self._pca, self._need_build = engine, setup, pca, False
+            self._status = "paused" if self._want != "run" else "running"
+            self._version += 1
+            self._cond.notify_all()
+        with self._engine_lock:
+            engine.run(0, on_snapshot=lambda s: self._publish(gen, s))  # the step-0 point, at once
+
+    def _advance(self, gen: int) -> None:
+        with self._cond:
+            engine, lr = self._engine, self._pending_lr
+            steps, self._pending_steps, self._pending_lr = self._pending_steps, 0, None
+            running = self._want == "run" and steps == 0
+            if running and not self._take_slot():
+                self._status = "queued"
+                self._message = (f"{MAX_WORKERS} runs are training on this server, its limit: yours starts as "
+                                 "soon as one of them pauses or ends.")
+                self._cond.wait(timeout=0.3)
+                return
+            self._status, self._message = ("running" if running else "paused"), None
+        if lr is not None:
+            engine.set_lr(lr)
+        should_stop = lambda: self._gen != gen or self._stopped or (running and self._want != "run")
+        with self._engine_lock:
+            if running:
+                engine.run(engine.config.snapshot_every, on_snapshot=lambda s: self._publish(gen, s),
+                           should_stop=should_stop)
+            else:
+                new = engine.run(steps, on_snapshot=lambda s: self._publish(gen, s), should_stop=should_stop)
+                if not new or new[-1].step != engine.step_count:
+                    engine._record(engine.snapshot(), lambda s: self._publish(gen, s))  # show the stepped state
+        with self._cond:
+            if gen == self._gen and engine.done:
+                self._status, self._want = "done", "idle"
+                self._release_slot()
+            elif gen == self._gen and self._want != "run":
+                self._status = "paused"
+                self._release_slot()
+
+    def _publish(self, gen: int, snap: Snapshot) -> None:
+        xy = self._pca.transform(snap.probe_student) if snap.probe_student is not None else None
+        with self._cond:
+            if gen != self._gen:
+                return
+            self._history = _thin(self._history + [snap.scalars()], MAX_POINTS)
+            self._we_sv = _thin(self._we_sv + [snap.we_singular_values], MAX_POINTS)
+            self._product_sv = snap.product_singular_values
+            if xy is not None:
+                self._frames_pca = _thin(self._frames_pca + [(snap.step, xy)], MAX_FRAMES)
+                self._map_todo = (gen, snap.step, snap.probe_student)
+            self._version += 1
+            self._cond.notify_all()
+
+    def _fail(self, gen: int, message: str) -> None:
+        with self._cond:
+            if gen != self._gen:
+                return
+            self._status, self._error, self._want, self._need_build = "error", message, "idle", False
+            self._release_slot()
+            self._version += 1
+
+    # -- the UMAP placement thread ------------------------------------------------------------------------
+    def _map_loop(self) -> None:
+        if not UMAP_ON:
+            return
+        layout.warm_umap_async()
+        while True:
+            with self._cond:
+                while not self._stopped and not (self._map_todo and self._setup and layout.umap_ready()):
+                    self._cond.wait(timeout=0.5)
+                if self._stopped:
+                    return
+                (gen, step, X), self._map_todo = self._map_todo, None
+                setup = self._setup
+            try:
+                reducer = layout.fitted_umap(setup.teacher_probe, seed=0)
+                xy = reducer.transform(X)
+            except Exception:  # a map frame is never worth stopping the run for; PCA stays
+                time.sleep(1.0)
+                continue
+            with self._cond:
+                if gen == self._gen:
+                    setup.umap_teacher = reducer.teacher_xy
+                    self._frames_umap = _thin(self._frames_umap + [(step, xy)], MAX_FRAMES)
+                    self._version += 1
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Stop every worker before the interpreter unwinds (torch must not be mid-step at exit)."""
+    workers = list(_WORKERS)
+    for w in workers:
+        w.stop()
+    for w in workers:
+        w.join(2.0)
+
+
+def active_workers() -> int:
+    """How many runs hold a training slot now."""
+    return MAX_WORKERS - _SLOTS._value

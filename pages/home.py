@@ -1,0 +1,51 @@
+"""Home: what the lab is, and a 30-second tour."""
+import streamlit as st
+
+from distill_core import layout
+from labui.common import page_header
+from labui.worker import UMAP_ON
+
+if UMAP_ON:
+    layout.warm_umap_async()  # the map's UMAP compiles in the background while you read
+
+page_header(
+    "Embedding distillation, live",
+    "A small student BERT learns the teacher's token embeddings, the first stage of TinyBERT-style "
+    "distillation. The student's vectors are narrower (d_s) than the teacher's (d_t), so a learnable matrix "
+    "W_e lifts them into the teacher's space and the loss compares them there:",
+)
+st.latex(r"\mathcal{L}_{emb} = \mathrm{MSE}\left(E_s W_e,\; E_t\right), \qquad "
+         r"E_s \in \mathbb{R}^{n \times d_s},\; W_e \in \mathbb{R}^{d_s \times d_t},\; E_t \in \mathbb{R}^{n \times d_t}")
+st.markdown(
+    "For example, with a teacher of width d_t = 768, a student of width d_s = 128 and 10 tokens: "
+    "E_s (10 × 128) @ W_e (128 × 768) gives a (10 × 768) matrix, compared entry by entry with E_t (10 × 768)."
+)
+
+st.subheader("The 30-second tour")
+c1, c2, c3 = st.columns(3)
+c1.markdown(
+    "**1. Press Start.** The teacher is a real pre-trained BERT, all-MiniLM-L6-v2 (d_t = 384), bundled with "
+    "the app. The student starts from random vectors of width d_s."
+)
+c2.markdown(
+    "**2. Watch the loss meet its floor.** A rank-d_s product E_s W_e cannot hold more than d_s of the "
+    "teacher's directions; the Eckart-Young theorem says exactly how much is lost, and that is the dashed line."
+)
+c3.markdown(
+    "**3. Watch the tokens land.** On the map, each word's student vector (◇) flies onto its teacher "
+    "vector (●), group by group: colours, animals, countries..."
+)
+try:
+    st.page_link("pages/lab.py", label="Open the live lab", icon="🔬")
+except Exception:  # the page run on its own, outside the app's navigation
+    st.markdown("Open the **Live lab** from the navigation.")
+
+st.subheader("What you will learn to read")
+st.markdown(
+    """
+- **MSE loss** against **Floor**: their ratio says how close the run is to the best any student of this width can do.
+- **kNN overlap@10**: the share of each token's 10 nearest neighbours that the student and teacher agree on.
+- **The spectra**: the teacher's singular values with the part beyond d_s shaded, and the student's
+  σ(E_s W_e) climbing onto the rest; W_e's own singular values over the run.
+"""
+)

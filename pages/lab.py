@@ -1,0 +1,191 @@
+"""The live lab: distil a student's embeddings into the teacher's space while you watch."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from distill_core import layout
+from distill_core.errors import DistillError
+from distill_core.export import history_csv
+from labui import figures as F
+from labui.common import get_teacher, page_header
+from labui.lab_controls import sidebar, to_config
+from labui.worker import UMAP_ON, LabWorker
+
+REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "0.5"))
+
+
+@st.cache_resource(scope="session", on_release=lambda worker: worker.stop(), show_spinner=False)
+def session_worker() -> LabWorker:
+    """This browser session's worker; stopped when the session ends (tab closed)."""
+    return LabWorker()
+
+
+page_header(
+    "Live lab",
+    "A student BERT with narrow embeddings (d_s) learns to match the teacher's (d_t) through a learnable "
+    "matrix W_e: **L_emb = MSE(E_s W_e, E_t)**. Press **Start** and watch the loss fall to the Eckart-Young "
+    "floor, W_e's spectrum take shape, and the student's tokens land on the teacher's.",
+)
+if UMAP_ON:
+    layout.warm_umap_async()
+settings = sidebar()
+worker = session_worker()
+st.session_state["lab_worker"] = worker  # the same object; lets a test or a debugger reach this session's run
+
+# -- controls ---------------------------------------------------------------------------------------------
+cols = st.columns([1, 1, 1, 1, 1, 3])
+pressed = {name: col.button(name, width="stretch", type="primary" if name == "Start" else "secondary")
+           for name, col in zip(["Start", "Pause", "Resume", "Step", "Reset"], cols)}
+problem = None
+if pressed["Start"] or (pressed["Step"] and worker.view().setup is None and worker.view().status != "preparing"):
+    try:
+        config = to_config(settings)
+        teacher = get_teacher(config.teacher, config.device)
+        if teacher is not None:
+            (worker.start if pressed["Start"] else worker.prepare)(config, teacher)
+            st.session_state["lab_applied_lr"] = config.lr
+            if pressed["Step"]:
+                worker.step(1)
+    except DistillError as exc:
+        problem = str(exc)
+elif pressed["Pause"]:
+    worker.pause()
+elif pressed["Resume"]:
+    worker.resume()
+elif pressed["Step"]:
+    worker.step(1)
+elif pressed["Reset"]:
+    worker.reset()
+if problem:
+    st.error(problem)
+
+# A learning-rate change mid-run reaches the worker at its next step.
+lr = float(settings["lr"])
+if worker.view().config is not None and lr != st.session_state.get("lab_applied_lr"):
+    try:
+        worker.set_lr(lr) if lr > 0 else None
+        st.session_state["lab_applied_lr"] = lr
+    except DistillError as exc:
+        st.error(str(exc))
+
+
+# -- the live views ---------------------------------------------------------------------------------------
+def build_figures(view, method: str) -> dict:
+    setup, steps = view.setup, [h["step"] for h in view.history]
+    frames, teacher_xy = view.frames_pca, setup.pca_teacher
+    if method == "UMAP" and view.frames_umap and setup.umap_teacher is not None:
+        frames, teacher_xy = view.frames_umap, setup.umap_teacher
+    animate = view.status in ("paused", "done", "error") and len(frames) > 1
+    return {
+        "loss": F.loss_figure(view.history, setup.floor),
+        "spectrum": F.spectrum_figure(setup.teacher_sigma, setup.d_s, view.product_sv),
+        "we": F.we_figure(steps, view.we_sv),
+        "map": F.map_figure(teacher_xy, setup.words, setup.groups, frames, method, animate=animate),
+    }
+
+
+def figures_for(view, method: str) -> dict:
+    """The figures of this view, rebuilt only when the worker published something new."""
+    key = (view.version, method, view.status)
+    cached = st.session_state.get("lab_figs")
+    if cached and cached[0] == key:
+        return cached[1]
+    figs = build_figures(view, method)
+    st.session_state["lab_figs"] = (key, figs)
+    return figs
+
+
+def metrics_row(view) -> None:
+    last, first = view.latest, (view.history[0] if view.history else None)
+    k = view.config.knn_k if view.config else 10
+    c = st.columns(6)
+    if last is None:
+        for col, label in zip(c, ["MSE loss", "Floor", "Ratio to floor", f"kNN overlap@{k}", "Steps/s", "Device"]):
+            col.metric(label, "—")
+        return
+    c[0].metric("MSE loss", f"{last['loss']:.4g}",
+                delta=f"{last['loss'] - first['loss']:.3g}" if last is not first else None, delta_color="inverse")
+    c[1].metric("Floor", f"{last['floor']:.4g}")
+    c[2].metric("Ratio to floor", f"{last['ratio']:.2f}×")
+    c[3].metric(f"kNN overlap@{k}", f"{last['knn_overlap']:.0%}")
+    c[4].metric("Steps/s", f"{last['steps_per_second']:.1f}")
+    c[5].metric("Device", last["device"])
+
+
+def export_buttons() -> None:
+    with st.expander("Export this run"):
+        st.markdown("The student as a `save_pretrained` folder (loadable with `AutoModel.from_pretrained`) with "
+                    "W_e in `w_e.safetensors`, the run's config and history; the history alone as CSV; the "
+                    "figures as one standalone interactive HTML page.")
+        c = st.columns(3)
+        c[0].download_button("Student (zip)", data=worker.export_zip, file_name="student.zip",
+                             mime="application/zip", on_click="ignore", key="lab_dl_zip")
+        c[1].download_button("History (CSV)", data=lambda: history_csv(worker.view().history),
+                             file_name="history.csv", mime="text/csv", on_click="ignore", key="lab_dl_csv")
+        c[2].download_button("Figures (HTML)", data=lambda: figures_html(worker.view()), file_name="figures.html",
+                             mime="text/html", on_click="ignore", key="lab_dl_html")
+
+
+def figures_html(view) -> str:
+    figs = build_figures(view, "PCA")
+    parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs.values())]
+    return ("<html><head><meta charset='utf-8'><title>Embedding distillation run</title></head><body>"
+            + "".join(parts) + "</body></html>")
+
+
+STATUS = {"idle": "⚪ idle", "preparing": "🟡 preparing", "queued": "🟡 queued", "running": "🟢 training",
+          "paused": "⏸️ paused", "done": "✅ finished", "error": "🔴 stopped"}
+
+
+@st.fragment(run_every=REFRESH_S)
+def live() -> None:
+    view = worker.view()
+    total = view.config.steps if view.config else int(settings["steps"])
+    top = st.columns([5, 1])
+    top[0].markdown(F.live_caption(view.latest, view.status, total, view.config.knn_k if view.config else 10))
+    top[1].markdown(f"**{STATUS.get(view.status, view.status)}**")
+    if view.message:
+        st.info(view.message)
+    if view.error:
+        st.error(view.error)
+    metrics_row(view)
+    if view.setup is None or not view.history:
+        if view.status in ("preparing", "queued"):
+            st.caption("The first point appears as soon as the targets and the student are ready.")
+        return
+    umap_note = ("UMAP is ready" if layout.umap_ready() else "UMAP is switched off on this server" if not UMAP_ON
+                 else (layout.umap_error() or "UMAP is warming up in the background; PCA meanwhile"))
+    method = st.radio("Map", ["PCA", "UMAP"], horizontal=True, key="lab_map_method",
+                      help="Both layouts are fitted once on the teacher; the student is placed by transform, "
+                           "so the only motion is the student's. " + umap_note)
+    if method == "UMAP" and not view.frames_umap:
+        st.caption(f"{umap_note}.")
+        method = "PCA"
+    figs = figures_for(view, method)
+    left, right = st.columns([1, 1])
+    left.plotly_chart(figs["loss"], width="stretch", key="lab_loss")
+    right.plotly_chart(figs["spectrum"], width="stretch", key="lab_spectrum")
+    st.plotly_chart(figs["map"], width="stretch", key="lab_map")
+    st.plotly_chart(figs["we"], width="stretch", key="lab_we")
+    export_buttons()
+
+
+live()
+
+st.divider()
+st.subheader("What it showed")
+st.markdown(
+    """
+- **The floor is real.** W_e has rank at most d_s, so E_s W_e can only hold d_s directions of the teacher.
+  The best any student can do is to keep the teacher's top d_s singular directions (Eckart-Young); the
+  energy of the rest, the shaded part of the spectrum, divided by n·d_t, is the floor. A ratio near 1 means
+  training found that best answer.
+- **W_e learns the subspace, E_s the coordinates.** The student's spectrum σ(E_s W_e) climbs onto the
+  teacher's first d_s singular values and stays at zero beyond them.
+- **Neighbours survive compression.** Even when the loss stays above zero, most of each token's nearest
+  neighbours agree with the teacher's: the map's diamonds land on their dots, group by group.
+- Try a smaller d_s (say 16): the floor rises, the shaded part grows, and the neighbour agreement drops.
+"""
+)

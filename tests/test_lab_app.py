@@ -1,0 +1,138 @@
+"""The app's pages through AppTest, and the lab's worker: controls, errors, the URL, the worker cap."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from helpers_lab import ROOT, lab_app, metric, press, step_of, stop, wait_for
+from streamlit.testing.v1 import AppTest
+
+from distill_core.config import DistillConfig
+
+
+def small(teacher_dir, **extra):
+    return dict(teacher=teacher_dir, d_s=8, probe_size=40, snapshot_every=1, steps=400, **extra)
+
+
+def has_loss(at) -> bool:
+    value = metric(at, "MSE loss")
+    return value not in (None, "—")
+
+
+def test_home_and_navigation():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("30-second tour" in s.value for s in at.subheader)
+    at.switch_page("pages/lab.py").run()
+    assert not at.exception
+    assert [b.label for b in at.button][:5] == ["Start", "Pause", "Resume", "Step", "Reset"]
+    assert [m.label for m in at.metric] == ["MSE loss", "Floor", "Ratio to floor", "kNN overlap@10", "Steps/s",
+                                            "Device"]
+    stop(at)
+
+
+def test_start_pause_step_reset(tiny_teacher_dir):
+    at = lab_app(**small(tiny_teacher_dir))
+    try:
+        press(at, "Start")
+        assert wait_for(at, lambda a: has_loss(a) and step_of(a) >= 3), "no loss after Start"
+        assert not at.exception and not at.error
+        assert metric(at, "Device") == "cpu"
+        assert len(at.get("plotly_chart")) == 4  # loss, spectrum, map, W_e
+        first = at.session_state["lab_worker"].view().history[0]["loss"]
+        assert wait_for(at, lambda a: float(metric(a, "MSE loss")) < first / 2), "the loss did not fall"
+
+        press(at, "Pause")
+        assert wait_for(at, lambda a: a.session_state["lab_worker"].view().status == "paused", 20)
+        paused_at = step_of(at)
+        time.sleep(1.0)
+        at.run()
+        assert step_of(at) == paused_at  # Pause stops the step count
+
+        press(at, "Step")
+        assert wait_for(at, lambda a: step_of(a) == paused_at + 1, 20)  # one optimizer step, then a snapshot
+
+        press(at, "Reset")
+        at.run()
+        assert step_of(at) is None and metric(at, "MSE loss") == "—"  # Reset clears the run
+    finally:
+        stop(at)
+
+
+def test_settings_are_mirrored_in_the_url(tiny_teacher_dir):
+    at = lab_app(teacher=tiny_teacher_dir, d_s=24)
+    try:
+        assert at.number_input(key="lab_d_s").value == 24  # the URL seeds the widget
+        at.number_input(key="lab_d_s").set_value(12).run()
+        at.selectbox(key="lab_optimizer").set_value("sgd").run()
+        assert at.query_params["d_s"] == "12" and at.query_params["optimizer"] == "sgd"
+        assert "steps" not in at.query_params  # defaults stay out of the link
+    finally:
+        stop(at)
+
+
+@pytest.mark.parametrize("params, words", [
+    (dict(teacher="/no/such/teacher"), "does not exist"),
+    (dict(d_s=0), "positive whole number"),
+    (dict(target="sequence", corpus="custom"), "custom text is empty"),
+])
+def test_bad_input_is_one_clear_sentence(params, words, tiny_teacher_dir):
+    at = lab_app(**(dict(teacher=tiny_teacher_dir) | params))
+    try:
+        press(at, "Start")
+        assert not at.exception
+        assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    finally:
+        stop(at)
+
+
+def test_nan_loss_keeps_the_run_on_screen(tiny_teacher_dir):
+    at = lab_app(**small(tiny_teacher_dir))
+    try:
+        press(at, "Start")
+        assert wait_for(at, lambda a: has_loss(a) and step_of(a) >= 2)
+        press(at, "Pause")
+        at.number_input(key="lab_lr").set_value(1e12).run()  # applied from the next step
+        press(at, "Resume")
+        assert wait_for(at, lambda a: bool(a.error), 30)
+        assert "lower the learning rate" in at.error[0].value
+        assert not at.exception
+        assert has_loss(at) and len(at.get("plotly_chart")) == 4  # the run so far stays
+    finally:
+        stop(at)
+
+
+def test_worker_cap_queues_the_rest(tiny_teacher_dir, monkeypatch):
+    import threading
+
+    from distill_core.teacher import load_teacher
+    from labui import worker as W
+
+    monkeypatch.setattr(W, "MAX_WORKERS", 1)
+    monkeypatch.setattr(W, "_SLOTS", threading.BoundedSemaphore(1))
+    teacher = load_teacher(str(tiny_teacher_dir), "cpu")
+    cfg = DistillConfig(teacher=str(tiny_teacher_dir), hidden_size=8, probe_size=20, steps=100000, device="cpu")
+    a, b = W.LabWorker(), W.LabWorker()
+    try:
+        a.start(cfg, teacher)
+        assert _until(lambda: a.view().status == "running")
+        b.start(cfg, teacher)
+        assert _until(lambda: b.view().status == "queued")
+        assert "limit" in b.view().message
+        a.pause()
+        assert _until(lambda: b.view().status == "running")  # the slot passed on
+    finally:
+        for w in (a, b):
+            w.stop()
+            w.join(10)
+    assert not a.alive and not b.alive  # a stopped worker's thread ends
+
+
+def _until(cond, timeout: float = 30.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
