@@ -1,0 +1,137 @@
+"""The floor and the cost of a student as functions of its width d_s, and short training runs at several d_s.
+
+The floor needs no training: for targets with singular values sigma (n rows, d_t columns), the best rank-d_s
+map reaches sum_{i > d_s} sigma_i^2 / (n d_t) (Eckart-Young). Training runs show how close short runs get.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .experiments import fit_vocab
+from .floor import floor_from_spectrum
+from .targets import TargetSet
+
+SWEEP_DIMS = (8, 16, 32, 64, 128, 256)
+
+
+def floor_curve(sigma, n: int, d_t: int, dims) -> np.ndarray:
+    """The Eckart-Young floor for each d_s in ``dims`` (0 once d_s >= rank of the targets)."""
+    return np.array([floor_from_spectrum(sigma, int(d), n, d_t) for d in dims])
+
+
+def explained_variance(sigma, dims) -> np.ndarray:
+    """Share of the (centred) targets' variance that a rank-d_s map can keep: sum_{i <= d_s} sigma_i^2 / total."""
+    s2 = np.asarray(sigma, dtype=np.float64) ** 2
+    total = s2.sum()
+    return np.array([s2[: int(d)].sum() / total for d in dims])
+
+
+def embedding_params(d_s: int, vocab: int, positions: int, types: int) -> int:
+    """Student embedding module: word + position + token-type tables (d_s each) and LayerNorm (2 d_s)."""
+    return (vocab + positions + types) * d_s + 2 * d_s
+
+
+def layer_params(d: int, intermediate: int | None = None) -> int:
+    """One BERT layer: Q, K, V, attention output (4 d^2 + 4 d), two LayerNorms (4 d), feed-forward (2 d i + i + d)."""
+    i = 4 * d if intermediate is None else intermediate
+    return 4 * d * d + 4 * d + 4 * d + 2 * d * i + i + d
+
+
+def projection_params(d_s: int, d_t: int, bias: bool = True) -> int:
+    """W_e (d_s, d_t) and its bias: trained during distillation, thrown away after it."""
+    return d_s * d_t + (d_t if bias else 0)
+
+
+def student_params(config, d_s: int, layers: int = 4) -> dict[str, int]:
+    """Parameter counts of a d_s-wide student with the teacher's vocabulary and positions."""
+    emb = embedding_params(d_s, config.vocab_size, config.max_position_embeddings, getattr(config, "type_vocab_size", 2))
+    body = layers * layer_params(d_s)
+    return {"embeddings": emb, "layers": body, "total": emb + body,
+            "W_e (discarded)": projection_params(d_s, config.hidden_size)}
+
+
+def teacher_params(config) -> dict[str, int]:
+    d = config.hidden_size
+    emb = embedding_params(d, config.vocab_size, config.max_position_embeddings, getattr(config, "type_vocab_size", 2))
+    body = config.num_hidden_layers * layer_params(d, config.intermediate_size)
+    return {"embeddings": emb, "layers": body, "total": emb + body}
+
+
+# -- short training runs, in a background thread ---------------------------------------------------------------
+@dataclass
+class SweepResult:
+    dims: list[int] = field(default_factory=list)
+    reached: list[float] = field(default_factory=list)
+    floors: list[float] = field(default_factory=list)
+
+
+def run_sweep(targets: TargetSet, dims=SWEEP_DIMS, steps: int = 100, on_progress=None, should_stop=None) -> SweepResult:
+    """Train one student per d_s on ``targets`` for ``steps`` full-batch steps; reached loss and floor per d_s.
+
+    on_progress(done_steps, total_steps, result_so_far) after every step; should_stop() ends it early.
+    """
+    result = SweepResult()
+    total, base = steps * len(dims), 0
+    for d in dims:
+        if should_stop is not None and should_stop():
+            break
+
+        def tick(step, base=base):
+            if on_progress is not None:
+                on_progress(base + step, total, result)
+
+        fit = fit_vocab(targets, int(d), steps, every=steps, on_step=tick)
+        result.dims.append(int(d))
+        result.reached.append(fit.curve.final)
+        result.floors.append(fit.curve.floor)
+        base += steps
+        if on_progress is not None:
+            on_progress(base, total, result)
+    return result
+
+
+class SweepJob:
+    """A sweep in a daemon thread; the page polls ``state()``. It never touches the UI: it only writes here."""
+
+    def __init__(self, targets: TargetSet, dims=SWEEP_DIMS, steps: int = 100):
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._progress, self._total = 0, steps * len(dims)
+        self._result = SweepResult()
+        self._error: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(targets, dims, steps), daemon=True)
+
+    def start(self) -> "SweepJob":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self, targets, dims, steps) -> None:
+        try:
+            run_sweep(targets, dims, steps, on_progress=self._update, should_stop=self._stop.is_set)
+        except Exception as exc:  # shown in the page as one sentence; the thread must not die silently
+            with self._lock:
+                self._error = f"The sweep stopped: {exc}"
+
+    def _update(self, done: int, total: int, result: SweepResult) -> None:
+        with self._lock:
+            self._progress, self._total = done, total
+            self._result = SweepResult(list(result.dims), list(result.reached), list(result.floors))
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def state(self) -> tuple[float, SweepResult, str | None]:
+        """(fraction done, a copy of the results so far, an error sentence or None)."""
+        with self._lock:
+            frac = self._progress / self._total if self._total else 1.0
+            return frac, SweepResult(list(self._result.dims), list(self._result.reached), list(self._result.floors)), self._error
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)

@@ -1,0 +1,86 @@
+"""The interview page's "Show me" buttons: experiment key -> (figure, numbers, conclusion), on the real teacher.
+
+No streamlit here, so tests can run every experiment directly. Targets come from the caller (cached there).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+
+from distill_core import experiments as X
+from distill_core.concepts import position_similarity, shape_demo
+from distill_core.sweep import student_params, teacher_params
+
+from . import teaching_figures as tf
+
+
+@dataclass
+class Shown:
+    figure: go.Figure
+    numbers: dict[str, float] = field(default_factory=dict)
+    conclusion: str = ""
+
+
+def _from_experiment(exp: X.Experiment) -> Shown:
+    return Shown(tf.curves_figure(exp), exp.numbers, exp.conclusion)
+
+
+def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
+    """Run the experiment named ``key``; ``vocab`` is a vocab-subset TargetSet, ``sequence`` a corpus TargetSet."""
+    if key == "loss_stays_high":
+        return _from_experiment(X.loss_stays_high(vocab, steps))
+    if key == "frozen_vs_learned":
+        return _from_experiment(X.frozen_vs_learned(vocab, steps=steps))
+    if key == "ds_comparison":
+        return _from_experiment(X.ds_comparison(vocab, steps=steps))
+    if key == "same_width":
+        return _from_experiment(X.same_width(vocab, steps=steps))
+    if key == "cosine_vs_mse":
+        return _from_experiment(X.cosine_vs_mse(vocab, steps=steps))
+    if key == "neighbour_overlap":
+        exp = X.neighbour_overlap(teacher, vocab, steps=steps)
+        fig = tf.bars_figure(exp.numbers, exp.title, "share of the teacher's neighbours kept")
+        return Shown(fig, exp.numbers | {f"{c.label}: MSE": c.final for c in exp.curves}, exp.conclusion)
+    if key == "non_uniqueness":
+        exp = X.non_uniqueness(vocab, steps=min(steps, 80))
+        return Shown(tf.singular_values_figure(exp.arrays), exp.numbers, exp.conclusion)
+    if key in ("padding", "teacher_dropout"):
+        if sequence is None:
+            sequence = X.corpus_targets(teacher)
+        fn = X.padding_masked if key == "padding" else X.teacher_dropout
+        exp = fn(teacher, sequence, steps=min(steps, 60))
+        exp.log_y = False
+        return _from_experiment(exp)
+    if key == "forward_cost":
+        sentences = list(sequence.sentences[:32]) if sequence is not None else list(X.default_corpus()[:32])
+        exp = X.embedding_vs_full_forward(teacher, sentences)
+        return Shown(tf.bars_figure(exp.numbers, exp.title, "milliseconds (best of 3)", log_y=True), exp.numbers, exp.conclusion)
+    if key == "position_similarity":
+        sim = position_similarity(teacher, 128)
+        near = float(sim.diagonal(1).mean())
+        far = float(sim[:64, 64:128].mean()) if sim.shape[0] >= 128 else float("nan")
+        return Shown(tf.position_heatmap(sim), {"mean cos, neighbouring positions": near,
+                                                "mean cos, positions 64 or more apart (first 128)": far},
+                     "Neighbouring positions have similar vectors; far-apart ones much less: order is encoded smoothly.")
+    if key == "shape_demo":
+        demo = shape_demo(10, 128, 768)
+        fig = tf.bars_figure({"E_s columns (d_s)": 128, "E_s W_e columns": 768, "E_t columns (d_t)": 768,
+                              "rank of E_s W_e": demo.rank}, demo.formula(), "size")
+        return Shown(fig, {"MSE of random E_s W_e vs random E_t": demo.loss, "rank of E_s W_e": demo.rank},
+                     f"{demo.formula()}: the product has E_t's shape, and rank at most min(n, d_s) = {demo.rank}.")
+    if key == "params":
+        cfg = teacher.config
+        rows = {"teacher": teacher_params(cfg)} | {f"student d_s = {d}": student_params(cfg, d) for d in (128, 312)}
+        total = {k: float(v["total"]) for k, v in rows.items()}
+        return Shown(tf.params_figure(rows), total | {"W_e for d_s = 128 (discarded)": float(rows["student d_s = 128"]["W_e (discarded)"])},
+                     "The embedding tables dominate a small student; W_e is counted here but is not kept.")
+    if key == "diagram":
+        return Shown(tf.stack_diagram(teacher.config.num_hidden_layers, 4), {},
+                     "The embedding loss needs only the two embedding modules: no transformer layer runs.")
+    raise KeyError(f"unknown experiment '{key}'")
+
+
+KEYS = ("loss_stays_high", "frozen_vs_learned", "ds_comparison", "same_width", "cosine_vs_mse", "neighbour_overlap",
+        "non_uniqueness", "padding", "teacher_dropout", "forward_cost", "position_similarity", "shape_demo", "params",
+        "diagram")

@@ -1,0 +1,187 @@
+"""Figure builders for the concepts, sweep and interview pages: plain data in, a plotly Figure out."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
+GREY = "#9ca3af"
+LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
+
+
+def _style(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(title=title, height=height, **LAYOUT)
+    return fig
+
+
+# -- curves and numbers ----------------------------------------------------------------------------------------
+def curves_figure(exp) -> go.Figure:
+    """Each run's MSE against steps, its floor dashed in the same colour (once per distinct floor)."""
+    fig = go.Figure()
+    drawn: set[float] = set()
+    for i, c in enumerate(exp.curves):
+        color = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=c.steps, y=c.loss, mode="lines", name=c.label, line=dict(color=color, width=2.5)))
+        if c.floor is not None and c.floor > 0 and round(c.floor, 12) not in drawn:
+            drawn.add(round(c.floor, 12))
+            fig.add_trace(go.Scatter(x=[c.steps[0], c.steps[-1]], y=[c.floor, c.floor], mode="lines",
+                                     name=f"floor of {c.label}", line=dict(color=color, dash="dash", width=1.5)))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="MSE", type="log" if exp.log_y else "linear", exponentformat="e")
+    return _style(fig, exp.title)
+
+
+def bars_figure(values: dict[str, float], title: str, y_title: str, log_y: bool = False) -> go.Figure:
+    names = list(values)
+    fig = go.Figure(go.Bar(x=names, y=[values[k] for k in names], marker_color=PALETTE[: len(names)],
+                           text=[f"{values[k]:.3g}" for k in names], textposition="outside"))
+    fig.update_yaxes(title=y_title, type="log" if log_y else "linear")
+    return _style(fig, title, 380)
+
+
+def singular_values_figure(sv: dict[str, np.ndarray]) -> go.Figure:
+    """Left: W_e against A^-1 W_e (they differ). Right: the two products (they coincide)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("W_e vs A^-1 W_e: different", "E_s W_e vs (E_s A)(A^-1 W_e): identical"))
+    pairs = (("W_e", "A^-1 W_e"), ("E_s W_e", "(E_s A)(A^-1 W_e)"))
+    for col, (a, b) in enumerate(pairs, start=1):
+        for j, name in enumerate((a, b)):
+            y = np.asarray(sv[name])
+            fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, name=name, mode="lines+markers",
+                                     line=dict(color=PALETTE[2 * (col - 1) + j], dash="dot" if j else "solid"),
+                                     marker=dict(size=5 if j else 8, symbol="x" if j else "circle")), row=1, col=col)
+        fig.update_yaxes(type="log", title="singular value", row=1, col=col)
+        fig.update_xaxes(title="index", row=1, col=col)
+    return _style(fig, "Singular values under a change of basis A", 400)
+
+
+# -- the teacher's embeddings ----------------------------------------------------------------------------------
+def position_heatmap(sim: np.ndarray) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=sim, colorscale="RdBu", zmid=0, zmin=-1, zmax=1, colorbar=dict(title="cos")))
+    fig.update_xaxes(title="position")
+    fig.update_yaxes(title="position", autorange="reversed", scaleanchor="x")
+    return _style(fig, f"Cosine similarity of the teacher's first {sim.shape[0]} position embeddings", 520)
+
+
+def _unique_labels(tokens: list[str]) -> list[str]:
+    return [f"{i}:{t}" for i, t in enumerate(tokens)]  # plotly merges equal category labels
+
+
+def sentence_heatmap(tokens: list[str], output: np.ndarray, dims: int = 64) -> go.Figure:
+    """Tokens x the first ``dims`` dimensions of the embedding-layer output."""
+    z = output[:, :dims]
+    lim = float(np.abs(z).max()) or 1.0
+    fig = go.Figure(go.Heatmap(z=z, y=_unique_labels(tokens), colorscale="RdBu", zmid=0, zmin=-lim, zmax=lim))
+    fig.update_xaxes(title=f"dimension (first {z.shape[1]} of {output.shape[1]})")
+    fig.update_yaxes(autorange="reversed", type="category")
+    return _style(fig, "Embedding-layer output, token by token", max(300, 28 * len(tokens) + 120))
+
+
+def sentence_norms(tokens: list[str], parts: dict[str, np.ndarray]) -> go.Figure:
+    fig = go.Figure()
+    for i, (name, v) in enumerate(parts.items()):
+        fig.add_trace(go.Bar(x=_unique_labels(tokens), y=v, name=name, marker_color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title="L2 norm")
+    return _style(fig, "Norm of each part before LayerNorm, and of the output", 380)
+
+
+# -- the forward pass ------------------------------------------------------------------------------------------
+def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure:
+    """Teacher and student stacks side by side; the embedding loss in colour, TinyBERT's other losses grey."""
+    fig = go.Figure()
+    tx, sx, w, h = 0.0, 3.0, 1.6, 0.6
+
+    def box(x, y, label, color, text_color="white"):
+        fig.add_shape(type="rect", x0=x, y0=y, x1=x + w, y1=y + h, fillcolor=color, line=dict(color="white"), layer="below")
+        fig.add_annotation(x=x + w / 2, y=y + h / 2, text=label, showarrow=False, font=dict(color=text_color, size=12))
+
+    def loss(y_t, y_s, label, color, width):
+        fig.add_annotation(x=sx, y=y_s + h / 2, ax=tx + w, ay=y_t + h / 2, xref="x", yref="y", axref="x", ayref="y",
+                           showarrow=True, arrowhead=0, arrowwidth=width, arrowcolor=color, text="")
+        fig.add_annotation(x=(tx + w + sx) / 2, y=(y_t + y_s) / 2 + h / 2 + 0.18, text=label, showarrow=False,
+                           font=dict(color=color, size=12))
+
+    box(tx, 0, "embeddings  E_t (n, d_t)", "#1d4ed8")
+    box(sx, 0, "embeddings  E_s (n, d_s)", "#15803d")
+    for i in range(teacher_layers):
+        box(tx, 1 + i, f"transformer layer {i + 1}", GREY)
+    for j in range(student_layers):
+        box(sx, 1 + j * teacher_layers / student_layers, f"transformer layer {j + 1}", GREY)
+    top = teacher_layers + 1
+    box(tx, top, "prediction layer", GREY)
+    box(sx, top, "prediction layer", GREY)
+    loss(0, 0, "L_emb = MSE(E_s W_e, E_t)", "#dc2626", 4)
+    for j in range(student_layers):
+        y_s = 1 + j * teacher_layers / student_layers
+        y_t = 1 + (j + 1) * teacher_layers // student_layers - 1
+        loss(y_t, y_s, "L_attn + L_hidn" if j == student_layers - 1 else "", "#d1d5db", 1.5)
+    loss(top, top, "L_pred", "#d1d5db", 1.5)
+    fig.add_annotation(x=tx + w / 2, y=top + 1.0, text="<b>teacher</b>", showarrow=False)
+    fig.add_annotation(x=sx + w / 2, y=top + 1.0, text="<b>student</b>", showarrow=False)
+    fig.add_annotation(x=tx + w / 2, y=-0.45, text="tokens: word + position + type", showarrow=False, font=dict(size=11))
+    fig.add_annotation(x=sx + w / 2, y=-0.45, text="the same tokens", showarrow=False, font=dict(size=11))
+    fig.update_xaxes(visible=False, range=[-0.3, sx + w + 0.3])
+    fig.update_yaxes(visible=False, range=[-0.8, top + 1.4])
+    fig.update_layout(showlegend=False)
+    return _style(fig, "Where the embedding loss attaches (TinyBERT's other losses in grey)", 560)
+
+
+def stages_dot() -> str:
+    """TinyBERT's two stages as a graphviz DOT string (rendered by st.graphviz_chart in the browser)."""
+    return """digraph {
+  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica", fillcolor="#eef2ff", color="#6366f1"];
+  pre [label="pre-trained teacher\\n(general BERT)"];
+  gd [label="stage 1: general distillation\\nlarge unlabelled text\\nL_emb + L_attn + L_hidn", fillcolor="#fee2e2", color="#dc2626"];
+  gen [label="general small student"];
+  ft [label="teacher fine-tuned\\non the task"];
+  td [label="stage 2: task distillation\\n(augmented) task data\\nL_emb + L_attn + L_hidn, then L_pred", fillcolor="#fee2e2", color="#dc2626"];
+  out [label="task student\\n(W_e and the other maps discarded)", fillcolor="#dcfce7", color="#16a34a"];
+  pre -> gd; gd -> gen; gen -> td; ft -> td; td -> out; pre -> ft [style=dashed];
+}"""
+
+
+# -- the dimension sweep ---------------------------------------------------------------------------------------
+def floor_vs_ds_figure(dims, floors: dict[str, np.ndarray], params: np.ndarray | None = None,
+                       teacher_dim: int | None = None) -> go.Figure:
+    """The floor per d_s for each target kind (log), and the student's parameter count on a second axis."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for i, (name, f) in enumerate(floors.items()):
+        y = [float(v) if v > 0 else None for v in f]  # zero floors cannot sit on a log axis
+        fig.add_trace(go.Scatter(x=[int(d) for d in dims], y=y, mode="lines+markers", name=f"floor, {name} targets",
+                                 line=dict(color=PALETTE[i], width=2.5)), secondary_y=False)
+    if params is not None:
+        fig.add_trace(go.Bar(x=[int(d) for d in dims], y=[int(p) for p in params], name="student parameters (embeddings + layers)",
+                             marker_color="rgba(156,163,175,0.35)"), secondary_y=True)
+    if teacher_dim:
+        fig.add_vline(x=teacher_dim, line_dash="dot", line_color=GREY, annotation_text="d_s = d_t")
+    fig.update_xaxes(title="student width d_s", type="log")
+    fig.update_yaxes(title="floor (MSE)", type="log", exponentformat="e", secondary_y=False)
+    fig.update_yaxes(title="parameters", secondary_y=True, showgrid=False)
+    return _style(fig, "The best reachable loss falls as the student widens", 460)
+
+
+def sweep_figure(dims, floors, reached_dims=(), reached=()) -> go.Figure:
+    """The floor of the training subset per d_s, and the loss that short runs reached, on one axis."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=list(dims), y=list(floors), mode="lines", name="floor of this target set",
+                             line=dict(color=PALETTE[0], width=2.5, dash="dash")))
+    if len(reached):
+        fig.add_trace(go.Scatter(x=list(reached_dims), y=list(reached), mode="markers+lines", name="reached by training",
+                                 marker=dict(color=PALETTE[1], size=11), line=dict(color=PALETTE[1], width=1)))
+    fig.update_xaxes(title="student width d_s", type="log")
+    fig.update_yaxes(title="MSE", type="log", exponentformat="e")
+    return _style(fig, "Short training runs against the floor", 420)
+
+
+def params_figure(rows: dict[str, dict[str, int]]) -> go.Figure:
+    """Stacked parameter counts (embeddings, layers, W_e) for a few models."""
+    fig = go.Figure()
+    parts = ("embeddings", "layers", "W_e (discarded)")
+    colors = (PALETTE[0], GREY, PALETTE[1])
+    for part, color in zip(parts, colors):
+        fig.add_trace(go.Bar(x=list(rows), y=[r.get(part, 0) / 1e6 for r in rows.values()], name=part, marker_color=color))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title="parameters (millions)")
+    return _style(fig, "Where the parameters are", 400)

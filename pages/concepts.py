@@ -1,0 +1,134 @@
+"""Concepts: what the embedding layer holds, the formula with real shapes, where the loss attaches, what W_e is."""
+import pandas as pd
+import streamlit as st
+
+from distill_core.concepts import change_of_basis, neighbours, position_similarity, sentence_view, shape_demo
+from distill_core.errors import DistillError
+from distill_core.experiments import fit_vocab, subset_targets
+from labui import teaching_figures as tf
+from labui.common import get_teacher, page_header
+
+QUICK = dict(rows=3000, d_s=128, steps=100)  # a student trained in seconds on CPU, on 3,000 vocabulary rows
+
+page_header(
+    "Concepts",
+    "TinyBERT distils a teacher into a narrower student layer by layer. The first of its losses works on the "
+    "embedding layer: `L_emb = MSE(E_s W_e, E_t)`. This page looks at what that layer holds in a real teacher "
+    "(all-MiniLM-L6-v2, 384 wide), works the formula with real tensors, places the loss in the forward pass, "
+    "and takes W_e apart.",
+)
+teacher = get_teacher()
+if teacher is None:
+    st.stop()
+
+
+@st.cache_resource(show_spinner="Training a quick student (d_s = 128, 3,000 tokens, 100 steps)...")
+def quick_student(source: str):
+    """Shared read-only by every session: deterministic (seeded), so one copy serves all."""
+    targets = subset_targets(teacher, QUICK["rows"])
+    return targets, fit_vocab(targets, QUICK["d_s"], QUICK["steps"])
+
+
+@st.cache_data(show_spinner=False)
+def position_map(source: str):
+    return position_similarity(teacher, 128)
+
+
+# -- 1. what the embedding layer holds -----------------------------------------------------------------------
+st.header("1. Why the embedding layer matters")
+st.markdown(
+    "BERT's embedding layer adds three learned vectors for every token and normalises the sum: "
+    "**word** (what the token is), **position** (where it sits) and **token type** (sentence A or B). "
+    "`LayerNorm(word + position + type)` is all the transformer layers ever see of the input, so this is where "
+    "the teacher's knowledge of words and order enters the network, before any attention."
+)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(tf.position_heatmap(position_map(teacher.source)), width="stretch")
+    st.caption("Each pixel is cos(p_i, p_j) for two positions. The bright band along the diagonal says that "
+               "nearby positions have similar vectors: order is encoded smoothly, not as unrelated labels.")
+with right:
+    sentence = st.text_input("A sentence", "The cat sat on the mat because it was warm.", key="sentence")
+    try:
+        view = sentence_view(teacher, sentence)
+        st.plotly_chart(tf.sentence_heatmap(view.tokens, view.output), width="stretch")
+        st.plotly_chart(tf.sentence_norms(view.tokens, view.parts), width="stretch")
+        st.caption("Rows are WordPiece tokens, [CLS] and [SEP] included. The same word at two positions gets two "
+                   "different output rows: position is already mixed in.")
+    except DistillError as exc:
+        st.error(str(exc))
+
+st.subheader("Nearest neighbours: teacher and student")
+st.markdown(
+    f"A student with d_s = {QUICK['d_s']} trained for {QUICK['steps']} steps on {QUICK['rows']:,} vocabulary rows "
+    "(plus the word-group words). Neighbours are by cosine among those rows; the student's are taken in the "
+    "teacher's space, E_s W_e + b, because that is what the loss compares (its own d_s axes are defined only up "
+    "to a change of basis, see section 4)."
+)
+if st.button("Train the quick student", key="train_quick") or st.session_state.get("quick_ready"):
+    st.session_state["quick_ready"] = True
+    targets, fit = quick_student(teacher.source)
+    word = st.text_input("A word", "happy", key="word")
+    try:
+        nb = neighbours(teacher.tokenizer, targets, fit.projected(), word)
+        table = pd.DataFrame({"teacher": [f"{w} ({s:.2f})" for w, s in nb.teacher],
+                              "student (E_s W_e + b)": [f"{w} ({s:.2f})" for w, s in nb.student]})
+        st.dataframe(table, hide_index=True)
+        st.metric("Neighbours shared", f"{nb.overlap:.0%}")
+    except DistillError as exc:
+        st.error(str(exc))
+
+# -- 2. the formula with real shapes ------------------------------------------------------------------------------
+st.header("2. The formula, with real tensors")
+st.latex(r"L_{emb} = \mathrm{MSE}(E_s W_e,\ E_t)")
+preset = st.radio("Example", ["classic: BERT-base teacher (d_t = 768)", "this teacher (d_t = 384)"], horizontal=True)
+c1, c2, c3 = st.columns(3)
+n = c1.number_input("tokens n", 1, 4096, 10, key="n")
+d_s = c2.number_input("student width d_s", 1, 4096, 128, key="d_s")
+d_t = c3.number_input("teacher width d_t", 1, 4096, 768 if preset.startswith("classic") else teacher.hidden_size,
+                      key=f"d_t_{preset[:5]}")
+try:
+    demo = shape_demo(int(n), int(d_s), int(d_t))
+    st.code(f"E_s {demo.E_s} @ W_e {demo.W_e} -> E_s W_e {demo.product}   vs   E_t {demo.E_t}\n"
+            f"{demo.formula()}", language=None)
+    m1, m2 = st.columns(2)
+    m1.metric("MSE of these random tensors", f"{demo.loss:.4f}")
+    m2.metric("rank of E_s W_e", demo.rank, help="At most min(n, d_s): the student can fill only d_s of d_t directions.")
+except DistillError as exc:
+    st.error(str(exc))
+st.caption("The tensors are random (E_s ~ N(0, 0.02), E_t ~ N(0, 1)), so the MSE is about 1, the variance of E_t. "
+           "The shapes are the point: W_e lifts each d_s-dim row to d_t so it can be compared element by element.")
+
+# -- 3. where it attaches ------------------------------------------------------------------------------------------
+st.header("3. Where the loss attaches")
+st.plotly_chart(tf.stack_diagram(teacher.config.num_hidden_layers, 4), width="stretch")
+st.markdown(
+    "The embedding loss reads the output of both embedding modules; no transformer layer has to run. TinyBERT adds "
+    "attention and hidden-state losses between mapped layers and a prediction loss at the top (grey). They are "
+    "used in two stages:"
+)
+st.graphviz_chart(tf.stages_dot())
+
+# -- 4. what W_e is and is not ----------------------------------------------------------------------------------------
+st.header("4. What W_e is, and is not")
+st.markdown(
+    "- **Learnable**, because d_s and d_t differ and, even at equal widths, the student's axes have no reason to "
+    "line up with the teacher's: W_e finds the map.\n"
+    "- **Thrown away** after distillation: it exists only so the loss can compare the two spaces. The student "
+    "runs in its own d_s-wide space.\n"
+    "- **Not unique**: for any invertible A, (E_s A)(A⁻¹ W_e) = E_s W_e, the same loss with a different W_e. "
+    "The singular values of W_e change with A; those of the product do not, and it is the product's spectrum that "
+    "the floor, sum over i > d_s of σᵢ²/(n d_t), speaks about."
+)
+if st.session_state.get("quick_ready"):
+    targets, fit = quick_student(teacher.source)
+    sv = change_of_basis(fit.E_s, fit.projection)
+    st.plotly_chart(tf.singular_values_figure(sv), width="stretch")
+else:
+    st.info("Train the quick student in section 1 to see this on its E_s and W_e.")
+
+st.header("What this showed")
+st.markdown(
+    "The teacher's embedding layer already encodes word similarity and order. The loss compares n x d_t "
+    "numbers per batch through a learned, discardable W_e, and the only meaningful spectrum is that of E_s W_e."
+)

@@ -1,0 +1,92 @@
+"""Interview prep: questions with model answers, a live "Show me" experiment for each, and a self-test."""
+import random
+
+import pandas as pd
+import streamlit as st
+
+from distill_core.errors import DistillError
+from distill_core.experiments import corpus_targets, subset_targets
+from distill_core.interview import QUESTIONS
+from labui.common import get_teacher, page_header
+from labui.show_me import show
+
+ROWS, STEPS = 2000, 100   # vocabulary rows and Adam steps per "Show me" run: seconds on a CPU
+
+page_header(
+    "Interview prep",
+    f"{len(QUESTIONS)} questions a good interviewer asks about embedding-layer distillation. Each has a short "
+    "model answer behind a reveal and a **Show me** button that runs a small experiment on the real teacher "
+    f"(all-MiniLM-L6-v2; {ROWS:,} vocabulary rows, {STEPS} steps) and plots what happens. Switch to the self-test "
+    "to check yourself first.",
+)
+teacher = get_teacher()
+if teacher is None:
+    st.stop()
+
+
+@st.cache_resource(show_spinner="Preparing targets...")
+def vocab_set(source: str):
+    return subset_targets(teacher, ROWS)
+
+
+@st.cache_resource(show_spinner="Preparing sentence targets...")
+def sentence_set(source: str):
+    return corpus_targets(teacher)
+
+
+def run_show(key: str):
+    needs_sentences = key in ("padding", "teacher_dropout", "forward_cost")
+    seq = sentence_set(teacher.source) if needs_sentences else None
+    return show(key, teacher, vocab_set(teacher.source), seq, STEPS)
+
+
+def render_shown(shown) -> None:
+    st.plotly_chart(shown.figure, width="stretch")
+    if shown.numbers:
+        st.dataframe(pd.DataFrame({"measure": list(shown.numbers), "value": [f"{v:.4g}" for v in shown.numbers.values()]}),
+                     hide_index=True)
+    if shown.conclusion:
+        st.success(shown.conclusion)
+
+
+mode = st.radio("Mode", ["Study", "Self-test"], horizontal=True, key="mode")
+
+if mode == "Study":
+    for i, q in enumerate(QUESTIONS, start=1):
+        with st.expander(f"**{i}. {q.question}**  ·  {q.topic}"):
+            st.markdown(q.answer)
+            if st.button("Show me", key=f"show_{q.key}"):
+                with st.spinner("Running the experiment on the teacher..."):
+                    try:
+                        st.session_state[f"shown_{q.key}"] = run_show(q.experiment)
+                    except DistillError as exc:
+                        st.error(str(exc))
+            shown = st.session_state.get(f"shown_{q.key}")
+            if shown is not None:
+                render_shown(shown)
+else:
+    st.markdown("Pick one answer per question, then check. The order of the options is shuffled per question.")
+    picks = {}
+    for i, q in enumerate(QUESTIONS, start=1):
+        order = list(range(len(q.choices)))
+        random.Random(q.key).shuffle(order)  # fixed per question: the options do not move between reruns
+        picks[q.key] = (order, st.radio(f"{i}. {q.question}", order, index=None, key=f"quiz_{q.key}",
+                                        format_func=lambda j, q=q: q.choices[j]))
+    if st.button("Check my answers", type="primary"):
+        st.session_state["quiz_checked"] = True
+    if st.session_state.get("quiz_checked"):
+        score = sum(pick == q.correct for q, (_, pick) in zip(QUESTIONS, picks.values()))
+        st.session_state["quiz_score"] = score
+        st.metric("Score", f"{score} / {len(QUESTIONS)}")
+        for i, q in enumerate(QUESTIONS, start=1):
+            _, pick = picks[q.key]
+            if pick != q.correct:
+                with st.expander(f"{i}. {q.question}: {'not answered' if pick is None else 'not quite'}"):
+                    st.markdown(f"**Answer:** {q.choices[q.correct]}\n\n{q.answer}")
+
+st.header("What it showed")
+st.markdown(
+    "Most questions come back to three facts: W_e must learn because the student's axes are its own; the loss "
+    "has a floor set by the teacher's spectrum and d_s; and a loss above that floor points at optimisation or "
+    "at a bug in the targets (padding, a teacher left in train mode)."
+)
