@@ -25,8 +25,8 @@ FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13, col
 def _style(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0.01, xanchor="left", font=dict(size=15)),
-        template="plotly_white", font=FONT, height=height, margin=dict(l=60, r=20, t=48, b=48),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, bgcolor="rgba(0,0,0,0)"),
+        template="plotly_white", font=FONT, height=height, margin=dict(l=60, r=20, t=48, b=96),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0, bgcolor="rgba(0,0,0,0)"),
         hovermode="closest",
     )
     return fig
@@ -46,9 +46,9 @@ def loss_figure(history: list[dict], floor: float) -> go.Figure:
                                  line=dict(color=colour, dash=dash, width=width),
                                  hovertemplate="step %{x}<br>%{y:.4g}<extra>" + name + "</extra>"))
     if floor > 0:
-        fig.add_hline(y=floor, line=dict(color=FLOOR, dash="dash", width=2),
-                      annotation_text=f"Eckart-Young floor {floor:.4g}", annotation_position="bottom right",
-                      annotation_font=dict(color=FLOOR))
+        fig.add_hline(y=floor, line=dict(color=FLOOR, dash="dash", width=2))
+        fig.add_annotation(x=1.0, xref="paper", xanchor="right", y=math.log10(floor), yref="y", yanchor="bottom",
+                           text=f"Eckart-Young floor = {floor:.4g}", showarrow=False, font=dict(color=FLOOR))
     values = [v for h in history for v in (h["loss"], h["train_loss"], h["probe_loss"]) if v > 0 and math.isfinite(v)]
     lo = min(values + [floor] if floor > 0 else values or [1e-3])
     hi = max(values or [1.0])
@@ -95,14 +95,17 @@ def we_figure(steps: list[int], we_sv: list[np.ndarray]) -> go.Figure:
         z = np.full((width, len(we_sv)), np.nan, dtype=np.float32)  # (index, snapshot)
         for j, s in enumerate(we_sv):
             z[: len(s), j] = s
-        fig.add_trace(go.Heatmap(x=steps, y=np.arange(1, width + 1), z=np.round(z, 4), colorscale="Oranges",
-                                 colorbar=dict(title="σ", thickness=10, len=0.9),
-                                 hovertemplate="step %{x}<br>i = %{y}<br>σ = %{z:.4g}<extra></extra>"), 1, 2)
+        # log10: the top singular values would otherwise wash out the rest of the spectrum
+        logz = np.round(np.log10(np.maximum(z, 1e-6)), 3)
+        fig.add_trace(go.Heatmap(x=steps, y=np.arange(1, width + 1), z=logz, colorscale="Oranges",
+                                 colorbar=dict(title="log₁₀ σ", thickness=10, len=0.9), customdata=np.round(z, 4),
+                                 hovertemplate="step %{x}<br>i = %{y}<br>σ = %{customdata:.4g}<extra></extra>"), 1, 2)
     fig.update_xaxes(title_text="index i", row=1, col=1)
     fig.update_yaxes(title_text="σᵢ(W_e)", row=1, col=1)
     fig.update_xaxes(title_text="step", row=1, col=2)
     fig.update_yaxes(title_text="index i", autorange="reversed", row=1, col=2)
-    return _style(fig, "W_e's singular values take shape")
+    _style(fig, "W_e's singular values take shape")
+    return fig.update_layout(margin=dict(b=48))
 
 
 # -- 3. the token map ----------------------------------------------------------------------------------------

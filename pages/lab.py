@@ -135,8 +135,9 @@ def figures_html(view) -> str:
             + "".join(parts) + "</body></html>")
 
 
-STATUS = {"idle": "⚪ idle", "preparing": "🟡 preparing", "queued": "🟡 queued", "running": "🟢 training",
-          "paused": "⏸️ paused", "done": "✅ finished", "error": "🔴 stopped"}
+STATUS = {"idle": ":gray[● idle]", "preparing": ":orange[● preparing]", "queued": ":orange[● queued]",
+          "running": ":green[● training]", "paused": ":blue[● paused]", "done": ":green[● finished]",
+          "error": ":red[● stopped]"}
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -168,6 +169,8 @@ def live() -> None:
     left.plotly_chart(figs["loss"], width="stretch", key="lab_loss")
     right.plotly_chart(figs["spectrum"], width="stretch", key="lab_spectrum")
     st.plotly_chart(figs["map"], width="stretch", key="lab_map")
+    st.caption("Each dot is a teacher token, each diamond the same token's student vector E_s W_e, joined by a "
+               "line; hover for the word. Pause or let the run finish to replay it with the slider.")
     st.plotly_chart(figs["we"], width="stretch", key="lab_we")
     export_buttons()
 

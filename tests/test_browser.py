@@ -1,0 +1,106 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run app.py`."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+# A small run on the real bundled teacher: 3,000 vocabulary rows, d_s = 32, 200 probe tokens.
+LAB_QUERY = "vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps=400"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_health(url: str, proc, timeout: float = 90.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def _number(text: str) -> float | None:
+    m = re.search(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?", text or "")
+    return float(m.group()) if m else None
+
+
+@pytest.fixture()
+def server():
+    port = _free_port()
+    env = dict(os.environ, LAB_UMAP=os.environ.get("LAB_UMAP", "0"), TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_health(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_lab_in_chromium(server):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1500, "height": 2300})
+        try:
+            page.goto(f"{server}/lab?{LAB_QUERY}")
+            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
+            page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
+            loss = page.locator('[data-testid="stMetric"]').filter(has_text="MSE loss") \
+                .locator('[data-testid="stMetricValue"]')
+            first = _wait_value(page, loss, lambda v: v is not None, 120)
+            lower = _wait_value(page, loss, lambda v: v is not None and v < first, 120)
+            assert lower < first
+            # The map has drawn points (plotly scatter markers) and the loss plot a curve.
+            page.wait_for_function(
+                "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length > 100", timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "lab.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()
+
+
+def _wait_value(page, locator, ok, timeout: float) -> float:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if locator.count():
+            value = _number(locator.first.inner_text())
+            if ok(value):
+                return value
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the MSE loss metric never satisfied the condition (last: {locator.all_inner_texts()})")

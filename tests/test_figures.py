@@ -1,0 +1,97 @@
+"""Figure builders on synthetic snapshots: the right traces, the floor where it belongs, frames that replay."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from labui import figures as F
+
+
+def history(n=12, floor=0.01):
+    return [dict(step=5 * i, loss=floor * (1 + 4 * math.exp(-i / 3)), train_loss=floor * (1 + 5 * math.exp(-i / 3)),
+                 probe_loss=floor * (1 + 3 * math.exp(-i / 3)), ratio=1 + 4 * math.exp(-i / 3), knn_overlap=0.1 + 0.05 * i,
+                 floor=floor, steps_per_second=4.0, device="cpu") for i in range(n)]
+
+
+def test_loss_figure_log_scale_with_labelled_floor():
+    h = history()
+    fig = F.loss_figure(h, 0.01)
+    assert fig.layout.yaxis.type == "log"
+    assert [t.name for t in fig.data] == ["MSE, all target rows", "MSE, training batch", "MSE, probe tokens"]
+    assert list(fig.data[0].y) == [x["loss"] for x in h] and list(fig.data[0].x) == [x["step"] for x in h]
+    (line,) = fig.layout.shapes
+    assert line.y0 == line.y1 == 0.01
+    assert any("floor" in a.text and a.y == pytest.approx(-2.0) for a in fig.layout.annotations)  # log10(0.01)
+    lo, hi = fig.layout.yaxis.range
+    assert lo < -2.0 < math.log10(h[0]["train_loss"]) < hi  # floor and first point both visible
+
+
+def test_spectrum_shades_what_lies_beyond_d_s():
+    sigma = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
+    fig = F.spectrum_figure(sigma, d_s=2, product_sv=np.array([4.9, 3.9, 0.0, 0.0, 0.0]))
+    (shade,) = fig.layout.shapes
+    assert (shade.x0, shade.x1) == (2.5, 5.5)
+    lost = (9 + 4 + 1) / (25 + 16 + 9 + 4 + 1)  # the energy beyond d_s: what the floor is made of
+    assert f"{lost:.0%}" in fig.layout.annotations[0].text
+    assert [t.name for t in fig.data] == ["teacher σᵢ(E_t)", "student σᵢ(E_s W_e)"]
+    assert fig.data[0].line.color == F.TEACHER and fig.data[1].line.color == F.STUDENT
+
+
+def test_spectrum_without_a_gap_has_no_shade():
+    fig = F.spectrum_figure(np.array([3.0, 2.0]), d_s=8)
+    assert not fig.layout.shapes
+
+
+def test_we_figure_heatmap_is_index_by_snapshot():
+    sv = [np.array([3.0, 2.0, 1.0]) * (1 + i) for i in range(4)]
+    fig = F.we_figure([0, 5, 10, 15], sv)
+    bars, heat = fig.data
+    assert list(bars.y) == [12.0, 8.0, 4.0]  # the current spectrum
+    z = np.asarray(heat.z)
+    assert z.shape == (3, 4)
+    assert z[0, 3] == pytest.approx(np.log10(12.0), abs=1e-3)
+    assert list(heat.x) == [0, 5, 10, 15]
+
+
+def map_data(p=30, groups=3, frames=4):
+    rng = np.random.default_rng(0)
+    teacher = rng.standard_normal((p, 2)).astype(np.float32)
+    words = [f"w{i}" for i in range(p)]
+    grp = [f"g{i % groups}" for i in range(p)]
+    fr = [(5 * k, teacher + rng.standard_normal((p, 2)).astype(np.float32) / (k + 1)) for k in range(frames)]
+    return teacher, words, grp, fr
+
+
+def test_map_figure_joins_each_student_token_to_its_teacher_token():
+    teacher, words, groups, frames = map_data()
+    fig = F.map_figure(teacher, words, groups, frames, "PCA")
+    links, *points = fig.data
+    assert len(points) == 6 and not fig.frames  # 3 teacher + 3 student group traces, no replay while live
+    t0 = points[0]
+    assert list(t0.text) == [w for w, g in zip(words, groups) if g == "g0"]
+    assert t0.marker.symbol is None and points[3].marker.symbol == "diamond-open"
+    assert points[0].marker.color == points[3].marker.color  # a group keeps its colour
+    x = np.asarray(links.x, dtype=float).reshape(-1, 3)
+    assert np.allclose(x[:, 0], teacher[:, 0], atol=1e-3) and np.allclose(x[:, 1], frames[-1][1][:, 0], atol=1e-3)
+    assert np.isnan(x[:, 2]).all()  # gaps between segments
+    assert "step 15" in fig.layout.title.text
+
+
+def test_map_figure_replays_frames_with_slider_and_play():
+    teacher, words, groups, frames = map_data()
+    fig = F.map_figure(teacher, words, groups, frames, "UMAP", animate=True)
+    assert [f.name for f in fig.frames] == ["0", "5", "10", "15"]
+    assert list(fig.frames[0].traces) == [0, 4, 5, 6]  # links + the student traces move; the teacher stays
+    assert np.allclose(fig.frames[1].data[1].x, frames[1][1][[i for i, g in enumerate(groups) if g == "g0"], 0], atol=1e-3)
+    assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "5", "10", "15"]
+    assert fig.layout.updatemenus[0].buttons[0].method == "animate"
+
+
+def test_live_caption_says_it_in_words():
+    h = history()
+    text = F.live_caption(h[3] | {"ratio": 1.8, "knn_overlap": 0.62}, "running", 300)
+    assert text.startswith("Step 15 of 300") and "1.8× the floor" in text and "62%" in text
+    assert "Start" in F.live_caption(None, "idle", 300)
+    assert "paused" in F.live_caption(h[-1], "paused", 300)
