@@ -1,0 +1,141 @@
+"""Does a distilled embedding start help downstream? Students identical but for their start, fine-tuned live."""
+from __future__ import annotations
+
+import copy
+
+import streamlit as st
+
+from distill_core.downstream import (TASK_TITLES, DownstreamConfig, findings, load_task, run_experiment,
+                                     summarize)
+from labui.bg_job import Job
+from labui.common import get_teacher, page_header
+from labui.downstream_figures import LABELS, learning_curves, steps_to_target, summary_rows
+
+page_header("Downstream: does the distilled start help?", """
+The usual claims about embedding-layer distillation are that it gives the student better starting
+representations, so that it learns downstream tasks faster and better. Here you test them.
+Students of the **same architecture, the same seed and the same data order** differ in one thing only, the
+start of their embeddings:
+
+- **distilled**: the word table from a short embedding distillation (L_emb = MSE(E_s W_e, E_t)) run here first;
+- **random**: BERT's own N(0, 0.02) initialisation;
+- **teacher-PCA** (optional): the teacher's tables projected on their top d_s principal directions, a
+  shortcut that needs no training, to compare against.
+
+Each is then fine-tuned, whole, with a linear head, on two small tasks written for this app:
+**word groups** (which of 20 groups a single word belongs to; 5 words per group are held out, so the test asks
+about words the fine-tuning never saw) and **sentence topics** (sport, food, weather or technology; a quarter
+of the sentences held out).
+""")
+
+teacher = get_teacher("bundled", "cpu")
+if teacher is None:
+    st.stop()
+
+with st.form("downstream"):
+    c1, c2, c3 = st.columns(3)
+    variants = c1.multiselect("Students", ["distilled", "random", "teacher_pca"], ["distilled", "random"],
+                              format_func=LABELS.get)
+    tasks = c1.multiselect("Tasks", list(TASK_TITLES), list(TASK_TITLES), format_func=TASK_TITLES.get)
+    seeds = c2.slider("Seeds per student", 1, 5, 3, help="Fine-tuning seeds: the band shows their spread.")
+    steps = c2.select_slider("Fine-tuning steps", [20, 50, 100, 200, 300, 500], 300)
+    lr = c2.select_slider("Learning rate (Adam)", [1e-4, 3e-4, 1e-3, 3e-3], 1e-3, format_func=lambda x: f"{x:g}")
+    d_s = c3.select_slider("Student width d_s", [32, 64, 128, 256], 128)
+    layers = c3.select_slider("Student layers", [1, 2, 3, 4], 2)
+    mode = c3.radio("Distillation target", ["vocab", "sequence"], horizontal=True,
+                    help="vocab: the teacher's word table, every task word included; sequence: embedding outputs "
+                         "of the corpus sentences, whose words are not all the tasks' words.")
+    t1, t2 = st.columns(2)
+    target_tok = t1.slider("Target accuracy, word groups", 0.1, 0.95, 0.5, 0.05)
+    target_sen = t2.slider("Target accuracy, sentence topics", 0.3, 0.95, 0.7, 0.05)
+    start = st.form_submit_button("Run the experiment", type="primary")
+
+targets = {"tokens": target_tok, "sentences": target_sen}
+job: Job | None = st.session_state.get("ds_job")
+
+
+def work(report, should_stop, cfg: DownstreamConfig):
+    """Distil (if asked), then fine-tune every student; curves are reported as they grow."""
+    report("phase", "distilling the embeddings" if "distilled" in cfg.variants else "fine-tuning")
+
+    def on_point(curve):
+        report(("curve", curve.task, curve.variant, curve.seed), copy.deepcopy(curve))
+        report("phase", f"fine-tuning: {TASK_TITLES[curve.task].lower()}, {LABELS[curve.variant]}, "
+                        f"seed {curve.seed}, step {curve.steps[-1]}")
+
+    curves, start_ = run_experiment(teacher, cfg, on_point=on_point, should_stop=should_stop)
+    return cfg, start_
+
+
+if start:
+    if job is not None and job.running:
+        job.stop(); job.join(5)
+    if not variants or not tasks:
+        st.error("Choose at least one student and one task.")
+    else:
+        cfg = DownstreamConfig(hidden_size=d_s, num_hidden_layers=layers, variants=tuple(variants),
+                               tasks=tuple(tasks), seeds=seeds, steps=steps, lr=lr, distill_target=mode)
+        st.session_state["ds_job"] = job = Job(work, cfg)
+        st.session_state["ds_cfg"] = cfg
+
+
+@st.cache_data(show_spinner=False)
+def chance_levels(task_names: tuple[str, ...]) -> dict[str, float]:
+    return {t: load_task(t, teacher.tokenizer).chance for t in task_names}
+
+
+@st.fragment(run_every=1.0 if job is not None and job.running else None)
+def live() -> None:
+    job = st.session_state.get("ds_job")
+    if job is None:
+        st.info("Choose the students and tasks, then press **Run the experiment**. With the defaults it takes a "
+                "few minutes on a laptop CPU; the curves grow while it runs.")
+        return
+    cfg: DownstreamConfig = st.session_state["ds_cfg"]
+    values = job.values()
+    curves = [v for k, v in values.items() if isinstance(k, tuple) and k[0] == "curve"]
+    if job.running:
+        c1, c2 = st.columns([4, 1])
+        c1.caption(f"Running: {values.get('phase', 'starting')}...")
+        if c2.button("Stop", key="ds_stop"):
+            job.stop()
+    elif job.error:
+        st.error(job.error)
+    chance = chance_levels(cfg.tasks)
+    for task in cfg.tasks:
+        mine = [c for c in curves if c.task == task]
+        if mine:
+            st.plotly_chart(learning_curves(mine, TASK_TITLES[task], targets[task], chance[task]),
+                            key=f"ds_curves_{task}")
+    if not job.running and curves:
+        if values.get("done_rerun") is None:
+            job.report("done_rerun", True)
+            st.rerun()  # once, so the page stops polling and shows what it found
+    return None
+
+
+live()
+
+job = st.session_state.get("ds_job")
+if job is not None and not job.running and job.result is not None:
+    cfg, start_ = job.result
+    curves = [v for k, v in job.values().items() if isinstance(k, tuple) and k[0] == "curve"]
+    summaries = summarize(curves, targets)
+    st.subheader("What it showed")
+    if start_ is not None:
+        st.caption(f"The distilled start came from {start_.steps} full-batch steps of {start_.mode}-mode embedding "
+                   f"distillation, ending at {start_.ratio:.2f} x its Eckart-Young floor.")
+    if summaries:
+        for line in findings(summaries, targets, chance_levels(cfg.tasks)):
+            st.markdown("- " + line)
+        st.plotly_chart(steps_to_target(summaries, cfg.steps, targets), key="ds_steps")
+        st.dataframe(summary_rows(summaries, cfg.steps), hide_index=True)
+    st.markdown("""
+**Reading it.** On the word-group task the held-out words never appear during fine-tuning, so their embedding
+rows keep their start: with a random start they carry nothing, and only the distilled (or teacher-PCA) start can
+place them near the words of their group. On the sentence task most held-out words were seen in training
+sentences, so the random student can learn them from labels; the distilled start then mainly changes how fast it
+gets there. The distillation saw the whole vocabulary, held-out words included, but no labels: that is what
+pre-training is. With a few hundred labelled examples and a small student, the numbers above are what this
+run found; more seeds narrow the bands.
+""")

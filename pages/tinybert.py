@@ -1,0 +1,146 @@
+"""TinyBERT's other losses: hidden states and attention maps next to the embedding loss, each plotted alone."""
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import streamlit as st
+
+from distill_core.tinybert import TERMS, TinyBertConfig, TinyBertTrainer
+from distill_core.tinybert_losses import layer_map, projection_parameter_count
+from labui.bg_job import Job
+from labui.common import get_teacher, page_header
+from labui.tinybert_figures import loss_terms
+
+page_header("TinyBERT's other losses", """
+Embedding distillation is the first of TinyBERT's layer-wise losses (Jiao et al., 2020). Its general
+distillation also matches, layer by layer, the **hidden states** and the **attention maps** of the teacher.
+Here a small student learns all three at once from the bundled teacher on the corpus sentences, and each term
+is plotted on its own as well as in the total (TinyBERT's own code only ever logs sums).
+""")
+st.latex(r"""\begin{aligned}
+L_{emb} &= \mathrm{MSE}(E_s W_e,\ E_t) \\
+L_{hidden} &= \textstyle\sum_{m=1}^{L_s} \mathrm{MSE}(H_s^{m} W_h,\ H_t^{g(m)}), \qquad g(m) = m\,L_t / L_s \\
+L_{attn} &= \textstyle\sum_{m=1}^{L_s} \mathrm{MSE}(A_s^{m},\ A_t^{g(m)}) \\
+L &= \lambda_{e} L_{emb} + \lambda_{h} L_{hidden} + \lambda_{a} L_{attn}
+\end{aligned}""")
+with st.expander("Choices made here, and why"):
+    st.markdown("""
+- **Attention maps are probabilities**, softmax(QK^T / sqrt(d_k)), as the paper's equation writes them.
+  TinyBERT's released code compares the scores *before* the softmax. A row of scores can shift by any constant
+  without changing what the head attends to, so an MSE on scores punishes differences that change nothing;
+  probabilities compare the attention itself. They are compared head by head, so the student has as many heads
+  as the teacher, and d_s must be a multiple of that number.
+- **Padding does not count**: a (query, key) pair enters the attention loss only when both are real tokens, and
+  hidden states and embeddings are averaged over real tokens only. (TinyBERT's code averages padding in.)
+- **Shared or per-layer W**: TinyBERT's official code uses a single (d_s, d_t) projection for the embeddings
+  and every hidden layer; its later checkpoints and TextBrewer use one per layer, L_s + 1 matrices. Sharing
+  forces every layer of the student into one common map of the teacher's space; per-layer maps are freer but cost
+  L_s more matrices, which are thrown away after distillation either way.
+- The teacher is in eval mode, without dropout, and runs once over the corpus: its targets are fixed.
+""")
+
+teacher = get_teacher("bundled", "cpu")
+if teacher is None:
+    st.stop()
+heads, L_t, d_t = int(teacher.config.num_attention_heads), int(teacher.config.num_hidden_layers), teacher.hidden_size
+
+with st.form("tinybert"):
+    c1, c2, c3 = st.columns(3)
+    d_s = c1.select_slider("Student width d_s", [heads * k for k in (2, 4, 8, 16, 32)], heads * 8,
+                           help=f"A multiple of the teacher's {heads} heads.")
+    layers = c1.select_slider("Student layers L_s", [k for k in range(1, L_t + 1)], min(2, L_t))
+    shared = c1.toggle("One shared projection W (TinyBERT's code)", True)
+    w_e = c2.number_input("λ_e (embedding)", 0.0, 100.0, 1.0, 0.5)
+    w_h = c2.number_input("λ_h (hidden states)", 0.0, 100.0, 1.0, 0.5)
+    w_a = c2.number_input("λ_a (attention)", 0.0, 1000.0, 1.0, 0.5)
+    steps = c3.select_slider("Steps", [20, 100, 200, 300, 500, 1000], 300)
+    lr = c3.select_slider("Learning rate (Adam)", [3e-4, 1e-3, 3e-3], 1e-3, format_func=lambda x: f"{x:g}")
+    start = st.form_submit_button("Start", type="primary")
+
+gmap = layer_map(layers, L_t)
+st.caption("Layer map g: " + ", ".join(f"student {m} → teacher {g}" for m, g in enumerate(gmap, 1))
+           + f" (embeddings 0 → 0).  Projection parameters: shared "
+           f"{projection_parameter_count(d_s, d_t, layers, True):,} vs per-layer "
+           f"{projection_parameter_count(d_s, d_t, layers, False):,} "
+           f"({layers + 1} maps of {d_s} x {d_t} plus bias).")
+
+
+def work(report, should_stop, cfg: TinyBertConfig):
+    report("phase", "running the teacher over the corpus")
+    trainer = TinyBertTrainer(cfg, teacher)
+    report("phase", "training")
+    while not trainer.done and not should_stop():
+        trainer.run(5)
+        report("points", list(trainer.history))
+    return trainer
+
+
+job: Job | None = st.session_state.get("tb_job")
+if start:
+    if job is not None and job.running:
+        job.stop(); job.join(5)
+    cfg = TinyBertConfig(hidden_size=d_s, num_hidden_layers=layers, shared_projection=shared, steps=steps, lr=lr,
+                         weights={"embedding": w_e, "hidden": w_h, "attention": w_a})
+    st.session_state["tb_job"] = job = Job(work, cfg)
+    st.session_state["tb_weights"] = cfg.weights
+
+
+@st.fragment(run_every=1.0 if job is not None and job.running else None)
+def live() -> None:
+    job = st.session_state.get("tb_job")
+    if job is None:
+        st.info("Set the student and the loss weights, then press **Start**. The curves grow while it trains.")
+        return
+    values = job.values()
+    points = values.get("points", [])
+    if job.running:
+        c1, c2 = st.columns([4, 1])
+        c1.caption(f"Running: {values.get('phase', 'starting')}...")
+        if c2.button("Stop", key="tb_stop"):
+            job.stop()
+    elif job.error:
+        st.error(job.error)
+    if points:
+        last, first = points[-1], points[0]
+        cols = st.columns(4)
+        for col, term in zip(cols, (*TERMS, "total")):
+            col.metric(term, f"{getattr(last, term):.4g}",
+                       f"{getattr(last, term) / getattr(first, term) - 1:+.0%} since step 1"
+                       if getattr(first, term) > 0 else None, delta_color="inverse")
+        st.plotly_chart(loss_terms(points, st.session_state.get("tb_weights")), key="tb_losses")
+        st.caption(f"Step {last.step}; {last.step / max(last.elapsed, 1e-9):.1f} steps/s. Each step's terms are "
+                   "of its own batch of 32 sentences (thin lines); bold lines are means over 10 steps.")
+    if not job.running and values.get("done_rerun") is None:
+        job.report("done_rerun", True)
+        st.rerun()
+
+
+live()
+
+job = st.session_state.get("tb_job")
+trainer = job.result if job is not None and not job.running else None
+if trainer is not None and trainer.history:
+    st.subheader("What it showed")
+    first, last = trainer.history[0], trainer.history[-1]
+    falls = {t: getattr(last, t) / getattr(first, t) for t in TERMS if getattr(first, t) > 0}
+    order = sorted(falls, key=falls.get)
+    st.markdown(
+        f"After {last.step} steps, each term is at this fraction of its first value: "
+        + ", ".join(f"**{t}** {falls[t]:.2f}" for t in order)
+        + f". The terms live on different scales (attention probabilities are at most 1, hidden states are not), "
+        f"so in the total the largest term dominates unless the weights λ say otherwise: here "
+        + ", ".join(f"{t} {trainer.config.weights.get(t, 0) * getattr(last, t):.3g}" for t in TERMS)
+        + " of the total " + f"{last.total:.3g}.")
+    st.markdown("The student is a `BertModel`; download it below and load it with `AutoModel.from_pretrained`. "
+                "The projections W are saved beside it in `projections.safetensors`.")
+    if st.button("Prepare the student for download"):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = trainer.export(Path(tmp) / "tinybert_student")
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                for f in sorted(folder.iterdir()):
+                    zf.write(f, f"tinybert_student/{f.name}")
+        st.download_button("Download the student (.zip)", buf.getvalue(), "tinybert_student.zip", "application/zip")
