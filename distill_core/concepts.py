@@ -126,6 +126,7 @@ def change_of_basis(E_s: torch.Tensor, projection: Projection, seed: int = 1) ->
     W = projection.W_e.detach().double().cpu()                    # (d_s, d_t)
     A = torch.randn(E.shape[1], E.shape[1], generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     E2, W2 = E @ A, torch.linalg.solve(A, W)                      # (n, d_s) @ (d_s, d_s); A^-1 W (d_s, d_t)
+    k = E.shape[1]  # the products have rank <= d_s: the rest are rounding-level zeros
     sv = torch.linalg.svdvals
     return {"W_e": sv(W).numpy(), "A^-1 W_e": sv(W2).numpy(),
-            "E_s W_e": sv(E @ W).numpy(), "(E_s A)(A^-1 W_e)": sv(E2 @ W2).numpy()}
+            "E_s W_e": sv(E @ W).numpy()[:k], "(E_s A)(A^-1 W_e)": sv(E2 @ W2).numpy()[:k]}

@@ -34,6 +34,7 @@ class Curve:
     loss: list[float]             # MSE over the whole (clean, real-token) target set
     floor: float | None = None    # the Eckart-Young floor for this run's d_s, when it applies
     extra: dict = field(default_factory=dict)
+    d_s: int | None = None
 
     @property
     def final(self) -> float:
@@ -93,7 +94,7 @@ def fit_vocab(targets: TargetSet, d_s: int, steps: int = 100, lr: float = LR, se
     proj.requires_grad_(not freeze_we)
     params = [E_s] + ([] if freeze_we else list(proj.parameters()))
     opt = torch.optim.Adam(params, lr=lr, betas=BETAS)
-    curve = Curve(label or f"d_s = {d_s}", [], [], floor=targets.floor(d_s))
+    curve = Curve(label or f"d_s = {d_s}", [], [], floor=targets.floor(d_s), d_s=d_s)
 
     def record(step: int) -> None:
         with torch.no_grad():
@@ -250,7 +251,7 @@ def _fit_sequence(targets: TargetSet, teacher, d_s: int, steps: int, mask_paddin
     opt = torch.optim.Adam(list(emb.parameters()) + list(proj.parameters()), lr=LR, betas=BETAS)
     ids, tt = targets.ids.cpu(), targets.token_type_ids.cpu()
     T, mask = targets.E_t.float().cpu(), targets.mask.cpu()  # (N, L, d_t), (N, L)
-    curve = Curve(label, [], [], floor=targets.floor(d_s), extra={"train_loss": []})
+    curve = Curve(label, [], [], floor=targets.floor(d_s), extra={"train_loss": []}, d_s=d_s)
 
     def forward():
         return proj(emb(input_ids=ids, token_type_ids=tt))  # (N, L, d_s) @ (d_s, d_t) -> (N, L, d_t)

@@ -58,8 +58,8 @@ QUESTIONS: tuple[Question, ...] = (
         "MSE asks for the same direction *and* the same length, element by element, which is what the next layer "
         "consumes; it is smooth, cheap, and its optimum has a closed form (Eckart-Young), so we know the best "
         "reachable value. Cosine only aligns directions: it can score well while lengths are off, and a large share "
-        "of the MSE remains. Cosine terms are used elsewhere (e.g. hidden-state alignment in other methods), but "
-        "they answer a different question.",
+        "of the MSE remains. DistilBERT, for one, adds a cosine loss on hidden states, but "
+        "that asks a weaker question.",
         "cosine_vs_mse",
         ("MSE matches both direction and length and has a known optimum; cosine ignores length",
          "MSE is the only differentiable loss",
@@ -189,8 +189,8 @@ QUESTIONS: tuple[Question, ...] = (
         "same_width", "When d_s = d_t",
         "What happens when the student is as wide as the teacher, d_s = d_t?",
         "The floor is zero: a square, invertible W_e lets E_s = E_t W_e^-1 reproduce the teacher exactly, so the "
-        "loss keeps falling until optimisation stops it. W_e is still needed for the student to have its own basis, "
-        "but nothing is compressed in the embedding layer; savings must then come from fewer layers.",
+        "loss keeps falling until optimisation stops it. W_e can be any invertible matrix, the identity included, so "
+        "nothing is compressed in the embedding layer; savings must then come from fewer or thinner layers.",
         "same_width",
         ("The floor is zero and the loss can fall towards zero; no compression in the embeddings",
          "The loss is stuck at the same floor as d_s = d_t / 2",

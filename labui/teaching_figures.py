@@ -7,7 +7,8 @@ from plotly.subplots import make_subplots
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 GREY = "#9ca3af"
-LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
+LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.2))
+LOG_Y = dict(type="log", dtick="D2", tickformat=".0e")  # labels at 1, 2, 5 x 10^k, all in one format
 
 
 def _style(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -25,10 +26,11 @@ def curves_figure(exp) -> go.Figure:
         fig.add_trace(go.Scatter(x=c.steps, y=c.loss, mode="lines", name=c.label, line=dict(color=color, width=2.5)))
         if c.floor is not None and c.floor > 0 and round(c.floor, 12) not in drawn:
             drawn.add(round(c.floor, 12))
+            name = f"floor for d_s = {c.d_s}" if c.d_s else f"floor of {c.label}"
             fig.add_trace(go.Scatter(x=[c.steps[0], c.steps[-1]], y=[c.floor, c.floor], mode="lines",
-                                     name=f"floor of {c.label}", line=dict(color=color, dash="dash", width=1.5)))
+                                     name=name, line=dict(color=color, dash="dash", width=1.5)))
     fig.update_xaxes(title="step")
-    fig.update_yaxes(title="MSE", type="log" if exp.log_y else "linear", exponentformat="e")
+    fig.update_yaxes(title="MSE", **(LOG_Y if exp.log_y else {}))
     return _style(fig, exp.title)
 
 
@@ -36,7 +38,7 @@ def bars_figure(values: dict[str, float], title: str, y_title: str, log_y: bool 
     names = list(values)
     fig = go.Figure(go.Bar(x=names, y=[values[k] for k in names], marker_color=PALETTE[: len(names)],
                            text=[f"{values[k]:.3g}" for k in names], textposition="outside"))
-    fig.update_yaxes(title=y_title, type="log" if log_y else "linear")
+    fig.update_yaxes(title=y_title, **(LOG_Y if log_y else {}))
     return _style(fig, title, 380)
 
 
@@ -50,7 +52,7 @@ def singular_values_figure(sv: dict[str, np.ndarray]) -> go.Figure:
             fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, name=name, mode="lines+markers",
                                      line=dict(color=PALETTE[2 * (col - 1) + j], dash="dot" if j else "solid"),
                                      marker=dict(size=5 if j else 8, symbol="x" if j else "circle")), row=1, col=col)
-        fig.update_yaxes(type="log", title="singular value", row=1, col=col)
+        fig.update_yaxes(title="singular value", row=1, col=col, **LOG_Y)
         fig.update_xaxes(title="index", row=1, col=col)
     return _style(fig, "Singular values under a change of basis A", 400)
 
@@ -58,8 +60,8 @@ def singular_values_figure(sv: dict[str, np.ndarray]) -> go.Figure:
 # -- the teacher's embeddings ----------------------------------------------------------------------------------
 def position_heatmap(sim: np.ndarray) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=sim, colorscale="RdBu", zmid=0, zmin=-1, zmax=1, colorbar=dict(title="cos")))
-    fig.update_xaxes(title="position")
-    fig.update_yaxes(title="position", autorange="reversed", scaleanchor="x")
+    fig.update_xaxes(title="position", constrain="domain")
+    fig.update_yaxes(title="position", autorange="reversed", scaleanchor="x", constrain="domain")
     return _style(fig, f"Cosine similarity of the teacher's first {sim.shape[0]} position embeddings", 520)
 
 
@@ -70,7 +72,7 @@ def _unique_labels(tokens: list[str]) -> list[str]:
 def sentence_heatmap(tokens: list[str], output: np.ndarray, dims: int = 64) -> go.Figure:
     """Tokens x the first ``dims`` dimensions of the embedding-layer output."""
     z = output[:, :dims]
-    lim = float(np.abs(z).max()) or 1.0
+    lim = float(np.quantile(np.abs(z), 0.98)) or 1.0  # a few outlier dimensions would wash out the rest
     fig = go.Figure(go.Heatmap(z=z, y=_unique_labels(tokens), colorscale="RdBu", zmid=0, zmin=-lim, zmax=lim))
     fig.update_xaxes(title=f"dimension (first {z.shape[1]} of {output.shape[1]})")
     fig.update_yaxes(autorange="reversed", type="category")
@@ -152,13 +154,14 @@ def floor_vs_ds_figure(dims, floors: dict[str, np.ndarray], params: np.ndarray |
         fig.add_trace(go.Scatter(x=[int(d) for d in dims], y=y, mode="lines+markers", name=f"floor, {name} targets",
                                  line=dict(color=PALETTE[i], width=2.5)), secondary_y=False)
     if params is not None:
-        fig.add_trace(go.Bar(x=[int(d) for d in dims], y=[int(p) for p in params], name="student parameters (embeddings + layers)",
-                             marker_color="rgba(156,163,175,0.35)"), secondary_y=True)
+        fig.add_trace(go.Scatter(x=[int(d) for d in dims], y=[p / 1e6 for p in params], mode="lines",
+                                 name="student parameters, millions (right axis)",
+                                 line=dict(color=GREY, width=2, dash="dot")), secondary_y=True)
     if teacher_dim:
         fig.add_vline(x=teacher_dim, line_dash="dot", line_color=GREY, annotation_text="d_s = d_t")
     fig.update_xaxes(title="student width d_s", type="log")
-    fig.update_yaxes(title="floor (MSE)", type="log", exponentformat="e", secondary_y=False)
-    fig.update_yaxes(title="parameters", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title="floor (MSE)", secondary_y=False, **LOG_Y)
+    fig.update_yaxes(title="parameters (millions)", type="linear", secondary_y=True, showgrid=False, rangemode="tozero")
     return _style(fig, "The best reachable loss falls as the student widens", 460)
 
 
@@ -171,7 +174,7 @@ def sweep_figure(dims, floors, reached_dims=(), reached=()) -> go.Figure:
         fig.add_trace(go.Scatter(x=list(reached_dims), y=list(reached), mode="markers+lines", name="reached by training",
                                  marker=dict(color=PALETTE[1], size=11), line=dict(color=PALETTE[1], width=1)))
     fig.update_xaxes(title="student width d_s", type="log")
-    fig.update_yaxes(title="MSE", type="log", exponentformat="e")
+    fig.update_yaxes(title="MSE", **LOG_Y)
     return _style(fig, "Short training runs against the floor", 420)
 
 

@@ -45,8 +45,10 @@ st.markdown(
 left, right = st.columns(2)
 with left:
     st.plotly_chart(tf.position_heatmap(position_map(teacher.source)), width="stretch")
-    st.caption("Each pixel is cos(p_i, p_j) for two positions. The bright band along the diagonal says that "
-               "nearby positions have similar vectors: order is encoded smoothly, not as unrelated labels.")
+    st.caption("Each pixel is cos(p_i, p_j) for two positions. The dark band along the diagonal says that nearby "
+               "positions have similar vectors, and the stripes parallel to it that the similarity depends mostly on "
+               "the distance between two positions, with a periodic pattern: the teacher learned a smooth, "
+               "wave-like code for order, not unrelated labels.")
 with right:
     sentence = st.text_input("A sentence", "The cat sat on the mat because it was warm.", key="sentence")
     try:
