@@ -18,6 +18,7 @@ from .errors import DivergedError
 from .losses import embedding_mse
 from .metrics import knn_overlap, mean_cosine
 from .probe import Probe
+from .seeding import seeded
 from .student import EmbeddingPair, Projection, make_student
 from .targets import TargetSet, build_targets
 from .teacher import Teacher, load_teacher
@@ -71,10 +72,10 @@ class Engine:
     def reset(self) -> None:
         """Back to step 0 with the same seed: same init, same curve."""
         cfg = self.config
-        torch.manual_seed(cfg.seed)
         self.generator = torch.Generator(device="cpu").manual_seed(cfg.seed)
-        student = make_student(self.teacher, cfg.hidden_size, cfg.num_hidden_layers, cfg.init)
-        projection = Projection(cfg.hidden_size, self.targets.d_t, bias=cfg.bias)
+        with seeded(cfg.seed):  # other sessions' threads must not draw from torch's RNG in between
+            student = make_student(self.teacher, cfg.hidden_size, cfg.num_hidden_layers, cfg.init)
+            projection = Projection(cfg.hidden_size, self.targets.d_t, bias=cfg.bias)
         # Dropout off: the loss is then a function of the parameters alone, comparable with the floor.
         self.pair = EmbeddingPair(student, projection).to(self.device).eval()
         emb = self.pair.student.embeddings

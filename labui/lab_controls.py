@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from distill_core import public
 from distill_core.config import DistillConfig
 from distill_core.errors import DistillError
 
@@ -131,4 +132,4 @@ def to_config(settings: dict) -> DistillConfig:
             raise DistillError("The custom text is empty: type at least one sentence, one per line, "
                                "or choose the bundled corpus.")
         values["text"] = settings["text"]
-    return DistillConfig(**values).validate()
+    return public.check_config(DistillConfig(**values))  # validated; within the caps in public mode

@@ -159,6 +159,7 @@ class LabWorker:
         with self._cond:
             self._stopped = True
             self._gen += 1
+            self._clear(None, None)  # drop the engine now: a closed tab's tensors must not wait for the GC
             self._cond.notify_all()
 
     def join(self, timeout: float = 5.0) -> None:
@@ -294,6 +295,7 @@ class LabWorker:
             if gen == self._gen and engine.done:
                 self._status, self._want = "done", "idle"
                 self._release_slot()
+                engine.optimizer.state.clear()  # a finished run never steps again: free Adam's moments
             elif gen == self._gen and self._want != "run":
                 self._status = "paused"
                 self._release_slot()
@@ -304,6 +306,8 @@ class LabWorker:
             if gen != self._gen:
                 return
             self._history = _thin(self._history + [snap.scalars()], MAX_POINTS)
+            if self._engine is not None and len(self._engine.history) > MAX_POINTS:  # bounded, like the view
+                self._engine.history[:] = _thin(self._engine.history, MAX_POINTS)
             self._we_sv = _thin(self._we_sv + [snap.we_singular_values], MAX_POINTS)
             self._product_sv = snap.product_singular_values
             if xy is not None:

@@ -16,7 +16,8 @@ from labui.worker import UMAP_ON, LabWorker
 REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "0.5"))
 
 
-@st.cache_resource(scope="session", on_release=lambda worker: worker.stop(), show_spinner=False)
+@st.cache_resource(scope="session", on_release=lambda worker: worker.stop(), show_spinner=False,
+                   validate=lambda worker: not worker._stopped)  # a stopped worker is never handed out again
 def session_worker() -> LabWorker:
     """This browser session's worker; stopped when the session ends (tab closed)."""
     return LabWorker()
