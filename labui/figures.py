@@ -11,7 +11,6 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
-from plotly.subplots import make_subplots
 
 TEACHER = "#1f4e79"
 STUDENT = "#e8702a"
@@ -20,6 +19,13 @@ FLOOR = "#5b6470"
 SHADE = "rgba(91, 100, 112, 0.13)"
 GROUP_COLOURS = qualitative.Dark24 + qualitative.Light24
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13, color="#1f2937")
+
+
+def _figure(data: list[dict], frames: list[dict] | None = None) -> go.Figure:
+    """A Figure from plain trace dicts, without plotly's per-property validation: that validation costs
+    ~20x the rest of a refresh with 1,000 tokens, and these traces are built here, not typed by a user."""
+    spec = {"data": data} | ({"frames": frames} if frames else {})
+    return go.Figure(spec, _validate=False)
 
 
 def _style(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -36,15 +42,16 @@ def _style(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
 def loss_figure(history: list[dict], floor: float) -> go.Figure:
     """Train-batch, whole-set and probe MSE against steps on a log scale, with the Eckart-Young floor."""
     steps = [h["step"] for h in history]
-    fig = go.Figure()
+    data = []
     for key, name, colour, dash, width in (
         ("loss", "MSE, all target rows", STUDENT, "solid", 3),
         ("train_loss", "MSE, training batch", STUDENT, "dot", 1.5),
         ("probe_loss", "MSE, probe tokens", PROBE, "solid", 1.5),
     ):
-        fig.add_trace(go.Scatter(x=steps, y=[h[key] for h in history], name=name, mode="lines",
-                                 line=dict(color=colour, dash=dash, width=width),
-                                 hovertemplate="step %{x}<br>%{y:.4g}<extra>" + name + "</extra>"))
+        data.append(dict(type="scatter", x=steps, y=[h[key] for h in history], name=name, mode="lines",
+                         line=dict(color=colour, dash=dash, width=width),
+                         hovertemplate="step %{x}<br>%{y:.4g}<extra>" + name + "</extra>"))
+    fig = _figure(data)
     if floor > 0:
         fig.add_hline(y=floor, line=dict(color=FLOOR, dash="dash", width=2))
         fig.add_annotation(x=1.0, xref="paper", xanchor="right", y=math.log10(floor), yref="y", yanchor="bottom",
@@ -65,15 +72,15 @@ def spectrum_figure(teacher_sigma: np.ndarray, d_s: int, product_sv: np.ndarray 
     idx = np.arange(1, len(sig) + 1)
     energy = sig ** 2
     lost = float(energy[d_s:].sum() / energy.sum()) if energy.sum() > 0 else 0.0
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=idx, y=sig, name="teacher σᵢ(E_t)", mode="lines", fill="tozeroy",
-                             line=dict(color=TEACHER, width=2), fillcolor="rgba(31, 78, 121, 0.12)",
-                             hovertemplate="i = %{x}<br>σ = %{y:.4g}<extra>teacher</extra>"))
+    data = [dict(type="scatter", x=idx, y=sig, name="teacher σᵢ(E_t)", mode="lines", fill="tozeroy",
+                 line=dict(color=TEACHER, width=2), fillcolor="rgba(31, 78, 121, 0.12)",
+                 hovertemplate="i = %{x}<br>σ = %{y:.4g}<extra>teacher</extra>")]
     if product_sv is not None and len(product_sv):
         ps = np.asarray(product_sv, dtype=float)[: len(sig)]
-        fig.add_trace(go.Scatter(x=idx[: len(ps)], y=ps, name="student σᵢ(E_s W_e)", mode="lines",
-                                 line=dict(color=STUDENT, width=2.5),
-                                 hovertemplate="i = %{x}<br>σ = %{y:.4g}<extra>student</extra>"))
+        data.append(dict(type="scatter", x=idx[: len(ps)], y=ps, name="student σᵢ(E_s W_e)", mode="lines",
+                         line=dict(color=STUDENT, width=2.5),
+                         hovertemplate="i = %{x}<br>σ = %{y:.4g}<extra>student</extra>"))
+    fig = _figure(data)
     if d_s < len(sig):
         fig.add_vrect(x0=d_s + 0.5, x1=len(sig) + 0.5, fillcolor=SHADE, line_width=0, layer="below",
                       annotation_text=f"beyond d_s = {d_s}: {lost:.0%} of the energy, the floor",
@@ -84,28 +91,33 @@ def spectrum_figure(teacher_sigma: np.ndarray, d_s: int, product_sv: np.ndarray 
 
 
 def we_figure(steps: list[int], we_sv: list[np.ndarray]) -> go.Figure:
-    """W_e's singular values now (bars) and over the run (heatmap: snapshot x index)."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.36, 0.64], horizontal_spacing=0.1,
-                        subplot_titles=("now", "over the run"))
+    """W_e's singular values now (bars, left) and over the run (heatmap: index x snapshot, right)."""
+    data = []
     if we_sv:
         now = np.asarray(we_sv[-1], dtype=float)
-        fig.add_trace(go.Bar(x=np.arange(1, len(now) + 1), y=now, marker_color=STUDENT, name="σᵢ(W_e)",
-                             showlegend=False, hovertemplate="i = %{x}<br>σ = %{y:.4g}<extra></extra>"), 1, 1)
+        data.append(dict(type="bar", x=np.arange(1, len(now) + 1), y=now, marker=dict(color=STUDENT),
+                         name="σᵢ(W_e)", showlegend=False, xaxis="x", yaxis="y",
+                         hovertemplate="i = %{x}<br>σ = %{y:.4g}<extra></extra>"))
         width = max(len(s) for s in we_sv)
         z = np.full((width, len(we_sv)), np.nan, dtype=np.float32)  # (index, snapshot)
         for j, s in enumerate(we_sv):
             z[: len(s), j] = s
         # log10: the top singular values would otherwise wash out the rest of the spectrum
         logz = np.round(np.log10(np.maximum(z, 1e-6)), 3)
-        fig.add_trace(go.Heatmap(x=steps, y=np.arange(1, width + 1), z=logz, colorscale="Oranges",
-                                 colorbar=dict(title="log₁₀ σ", thickness=10, len=0.9), customdata=np.round(z, 4),
-                                 hovertemplate="step %{x}<br>i = %{y}<br>σ = %{customdata:.4g}<extra></extra>"), 1, 2)
-    fig.update_xaxes(title_text="index i", row=1, col=1)
-    fig.update_yaxes(title_text="σᵢ(W_e)", row=1, col=1)
-    fig.update_xaxes(title_text="step", row=1, col=2)
-    fig.update_yaxes(title_text="index i", autorange="reversed", row=1, col=2)
+        data.append(dict(type="heatmap", x=list(steps), y=np.arange(1, width + 1), z=logz, colorscale="Oranges",
+                         colorbar=dict(title=dict(text="log₁₀ σ"), thickness=10, len=0.9), customdata=np.round(z, 4),
+                         xaxis="x2", yaxis="y2",
+                         hovertemplate="step %{x}<br>i = %{y}<br>σ = %{customdata:.4g}<extra></extra>"))
+    fig = _figure(data)
     _style(fig, "W_e's singular values take shape")
-    return fig.update_layout(margin=dict(b=48))
+    fig.update_layout(
+        margin=dict(b=48),
+        xaxis=dict(domain=[0.0, 0.33], title=dict(text="index i (now)")),
+        yaxis=dict(title=dict(text="σᵢ(W_e)")),
+        xaxis2=dict(domain=[0.43, 1.0], anchor="y2", title=dict(text="step (over the run)")),
+        yaxis2=dict(anchor="x2", autorange="reversed", title=dict(text="index i")),
+    )
+    return fig
 
 
 # -- 3. the token map ----------------------------------------------------------------------------------------
@@ -137,21 +149,21 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
     last = frames[-1][1] if frames else None
     if last is not None:
         lx, ly = _links(txy, last)
-        data.append(go.Scatter(x=lx, y=ly, mode="lines", line=dict(color="rgba(120,120,120,0.35)", width=0.7),
-                               hoverinfo="skip", showlegend=False, name="links"))
+        data.append(dict(type="scatter", x=lx, y=ly, mode="lines", hoverinfo="skip", showlegend=False,
+                         line=dict(color="rgba(120,120,120,0.35)", width=0.7), name="links"))
     for g, idx in zip(names, members):
-        data.append(go.Scatter(x=txy[idx, 0], y=txy[idx, 1], mode="markers", name=g, legendgroup=g,
-                               text=words_arr[idx], marker=dict(color=colour[g], size=8, opacity=0.75),
-                               hovertemplate="<b>%{text}</b><br>teacher · " + g + "<extra></extra>"))
+        data.append(dict(type="scatter", x=txy[idx, 0], y=txy[idx, 1], mode="markers", name=g, legendgroup=g,
+                         text=words_arr[idx], marker=dict(color=colour[g], size=8, opacity=0.75),
+                         hovertemplate="<b>%{text}</b><br>teacher · " + g + "<extra></extra>"))
     if last is not None:
         for g, idx in zip(names, members):
             xy = np.round(last[idx], 3)
-            data.append(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=g, legendgroup=g,
-                                   showlegend=False, text=words_arr[idx],
-                                   marker=dict(color=colour[g], size=8, symbol="diamond-open",
-                                               line=dict(width=1.6)),
-                                   hovertemplate="<b>%{text}</b><br>student · " + g + "<extra></extra>"))
-    fig = go.Figure(data=data)
+            data.append(dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="markers", name=g, legendgroup=g,
+                             showlegend=False, text=words_arr[idx],
+                             marker=dict(color=colour[g], size=8, symbol="diamond-open", line=dict(width=1.6)),
+                             hovertemplate="<b>%{text}</b><br>student · " + g + "<extra></extra>"))
+    replay = animate and len(frames) > 1
+    fig = _figure(data, _replay_frames(txy, frames, members) if replay else None)
     step_now = frames[-1][0] if frames else 0
     title = f"Token map ({method}, fitted on the teacher) · ● teacher  ◇ student E_s W_e · step {step_now}"
     _style(fig, title, height=560)
@@ -159,21 +171,24 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
                       margin=dict(l=30, r=20, t=48, b=30))
     fig.update_xaxes(showticklabels=False, title=f"{method} 1", zeroline=False)
     fig.update_yaxes(showticklabels=False, title=f"{method} 2", zeroline=False, scaleanchor="x", scaleratio=1)
-    if animate and len(frames) > 1:
-        _add_replay(fig, txy, frames, members)
+    if replay:
+        _add_replay_controls(fig, frames)
     return fig
 
 
-def _add_replay(fig: go.Figure, txy: np.ndarray, frames, members) -> None:
+def _replay_frames(txy: np.ndarray, frames, members) -> list[dict]:
     n_groups = len(members)
     moving = [0] + list(range(1 + n_groups, 1 + 2 * n_groups))  # the links trace and the student traces
-    plotly_frames = []
+    out = []
     for step, sxy in frames:
         lx, ly = _links(txy, sxy)
-        traces = [go.Scatter(x=lx, y=ly)] + [go.Scatter(x=np.round(sxy[i, 0], 3), y=np.round(sxy[i, 1], 3))
-                                              for i in members]
-        plotly_frames.append(go.Frame(data=traces, traces=moving, name=str(step)))
-    fig.frames = plotly_frames
+        traces = [dict(type="scatter", x=lx, y=ly)] + [
+            dict(type="scatter", x=np.round(sxy[i, 0], 3), y=np.round(sxy[i, 1], 3)) for i in members]
+        out.append(dict(data=traces, traces=moving, name=str(step)))
+    return out
+
+
+def _add_replay_controls(fig: go.Figure, frames) -> None:
     opts = dict(frame=dict(duration=180, redraw=False), transition=dict(duration=120), mode="immediate")
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.04, xanchor="left", yanchor="top",

@@ -2,9 +2,11 @@
 import streamlit as st
 
 from distill_core import layout
+from labui.entry import run_inside_app
 from labui.common import page_header
 from labui.worker import UMAP_ON
 
+run_inside_app()
 if UMAP_ON:
     layout.warm_umap_async()  # the map's UMAP compiles in the background while you read
 

@@ -9,9 +9,12 @@ from distill_core import layout
 from distill_core.errors import DistillError
 from distill_core.export import history_csv
 from labui import figures as F
+from labui.entry import run_inside_app
 from labui.common import get_teacher, page_header
 from labui.lab_controls import sidebar, to_config
 from labui.worker import UMAP_ON, LabWorker
+
+run_inside_app()
 
 REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "0.5"))
 
