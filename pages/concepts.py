@@ -8,7 +8,7 @@ from distill_core.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
 from labui.common import get_teacher, page_header
 
-QUICK = dict(rows=3000, d_s=128, steps=100)  # a student trained in seconds on CPU, on 3,000 vocabulary rows
+QUICK = dict(rows=3000, d_s=128, steps=80)  # a student trained in seconds on CPU, on 3,000 vocabulary rows
 
 page_header(
     "Concepts",
@@ -22,7 +22,7 @@ if teacher is None:
     st.stop()
 
 
-@st.cache_resource(show_spinner="Training a quick student (d_s = 128, 3,000 tokens, 100 steps)...")
+@st.cache_resource(show_spinner="Training a quick student (d_s = 128, 3,000 tokens, 80 steps)...")
 def quick_student(source: str):
     """Shared read-only by every session: deterministic (seeded), so one copy serves all."""
     targets = subset_targets(teacher, QUICK["rows"])

@@ -9,7 +9,7 @@ from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
 from labui.common import get_teacher, page_header
 
-SUBSET = 4000        # vocabulary rows for the training runs: the whole sweep takes well under a minute
+SUBSET = 3000        # vocabulary rows for the training runs: the whole sweep takes well under a minute
 STEPS = 100          # full-batch Adam steps per d_s
 
 page_header(
