@@ -16,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 # A small run on the real bundled teacher: 3,000 vocabulary rows, d_s = 32, 200 probe tokens.
+POINTS = "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length > 100"
 LAB_QUERY = "vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps=400"
 
 
@@ -86,11 +87,18 @@ def test_lab_in_chromium(server):
             lower = _wait_value(page, loss, lambda v: v is not None and v < first, 120)
             assert lower < first
             # The map has drawn points (plotly scatter markers) and the loss plot a curve.
-            page.wait_for_function(
-                "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length > 100", timeout=60_000)
+            page.wait_for_function(POINTS, timeout=60_000)
             page.wait_for_timeout(1500)
-            page.screenshot(path=str(ARTIFACTS / "lab.png"), full_page=True)
+            page.wait_for_function(POINTS, timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "lab.png"))  # not full_page: resizing makes plotly redraw
             assert page.locator('[data-testid="stException"]').count() == 0
+            # Paused, the map replays the run: a slider and a play button.
+            page.get_by_role("button", name="Pause", exact=True).click()
+            page.wait_for_selector(".js-plotly-plot .slider-container", timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.wait_for_function(POINTS, timeout=60_000)
+            page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".slider-container")) \
+                .screenshot(path=str(ARTIFACTS / "lab_replay.png"))
         finally:
             browser.close()
 
