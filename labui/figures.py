@@ -196,7 +196,7 @@ def _add_replay_controls(fig: go.Figure, frames) -> None:
                           buttons=[dict(label="▶ Play", method="animate", args=[None, opts | {"fromcurrent": False}]),
                                    dict(label="❚❚", method="animate",
                                         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
-        sliders=[dict(active=len(frames) - 1, x=0.12, len=0.88, y=-0.02, yanchor="top", pad=dict(t=4),
+        sliders=[dict(active=len(frames) - 1, x=0.18, len=0.82, y=-0.02, yanchor="top", pad=dict(t=4),
                       currentvalue=dict(prefix="replay · step ", font=dict(size=12)),
                       steps=[dict(label=str(s), method="animate",
                                   args=[[str(s)], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
