@@ -136,3 +136,33 @@ def _until(cond, timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_export_zip_holds_a_loadable_student_and_w_e(tiny_teacher_dir, tmp_path):
+    import io
+    import zipfile
+
+    from transformers import AutoModel
+
+    from distill_core.export import load_w_e
+    from distill_core.teacher import load_teacher
+    from labui.worker import LabWorker
+
+    teacher = load_teacher(str(tiny_teacher_dir), "cpu")
+    cfg = DistillConfig(teacher=str(tiny_teacher_dir), hidden_size=8, probe_size=20, steps=12, snapshot_every=3,
+                        device="cpu")
+    w = LabWorker()
+    try:
+        w.start(cfg, teacher)
+        assert _until(lambda: w.view().status == "done")
+        zipfile.ZipFile(io.BytesIO(w.export_zip())).extractall(tmp_path)
+    finally:
+        w.stop()
+        w.join(10)
+    folder = tmp_path / "student"
+    student = AutoModel.from_pretrained(folder)
+    assert student.embeddings.word_embeddings.weight.shape[1] == 8
+    W_e, bias = load_w_e(folder)
+    assert tuple(W_e.shape) == (8, 32) and bias is not None  # (d_s, d_t)
+    rows = (folder / "history.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("step,") and rows[-1].startswith("12,")  # every snapshot up to the last step
