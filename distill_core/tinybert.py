@@ -7,8 +7,10 @@ with W_e / W_h, on the weighted sum of the terms. It exports through ``save_pret
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,7 +35,7 @@ class TinyBertConfig:
     weights: dict = field(default_factory=lambda: {"embedding": 1.0, "hidden": 1.0, "attention": 1.0})
     lr: float = 1e-3                    # Adam; the whole student is trained from BERT's random init
     batch_size: int = 32
-    steps: int = 300
+    steps: int = 200
     max_length: int = 32                # tokens per sentence: the teacher's targets are kept in memory
     text: str = ""                      # '' = assets/corpus.txt
     seed: int = 0
@@ -93,6 +95,24 @@ def teacher_targets(teacher, sentences: list[str], gmap: list[int], max_length: 
                           gmap)
 
 
+_CACHE: dict = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def corpus_targets(teacher, sentences: list[str], gmap: list[int], max_length: int) -> TeacherTargets:
+    """``teacher_targets`` kept for the last two (teacher, corpus, map, length): the teacher's forward pass over
+    the corpus is the slow part of a start, and the targets are read-only."""
+    digest = hashlib.sha1("\n".join(sentences).encode()).hexdigest()
+    key = (id(teacher.model), digest, tuple(gmap), max_length)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            while len(_CACHE) >= 2:
+                _CACHE.pop(next(iter(_CACHE)))
+            # The entry holds the model, so its id cannot be reused by another model while the entry lives.
+            _CACHE[key] = (teacher.model, teacher_targets(teacher, sentences, gmap, max_length))
+        return _CACHE[key][1]
+
+
 def _eager(model):
     """Attention maps need the eager attention path (sdpa returns none)."""
     if getattr(model.config, "_attn_implementation", "eager") != "eager":
@@ -120,7 +140,7 @@ class TinyBertTrainer:
         self.gmap = layer_map(config.num_hidden_layers, int(teacher.config.num_hidden_layers))
         if sentences is None:
             sentences = read_user_text(config.text) if config.text else list(default_corpus())
-        self.targets = teacher_targets(teacher, sentences, self.gmap, config.max_length)
+        self.targets = corpus_targets(teacher, sentences, self.gmap, config.max_length)
         self.reset()
 
     def reset(self) -> None:

@@ -5,27 +5,29 @@ import copy
 
 import streamlit as st
 
+from distill_core.assets import word_groups
 from distill_core.downstream import (TASK_TITLES, DownstreamConfig, findings, load_task, run_experiment,
-                                     summarize)
+                                     summarize, unseen_fraction)
 from labui.bg_job import Job
 from labui.common import get_teacher, page_header
 from labui.downstream_figures import LABELS, learning_curves, steps_to_target, summary_rows
 
-page_header("Downstream: does the distilled start help?", """
+page_header("Downstream: does the distilled start help?", f"""
 The usual claims about embedding-layer distillation are that it gives the student better starting
 representations, so that it learns downstream tasks faster and better. Here you test them.
 Students of the **same architecture, the same seed and the same data order** differ in one thing only, the
 start of their embeddings:
 
-- **distilled**: the word table from a short embedding distillation (L_emb = MSE(E_s W_e, E_t)) run here first;
+- **distilled**: the embeddings a short embedding distillation (L_emb = MSE(E_s W_e, E_t)) trains first, here
+  and now (the word table in vocab mode; word, position and token-type tables and LayerNorm in sequence mode);
 - **random**: BERT's own N(0, 0.02) initialisation;
 - **teacher-PCA** (optional): the teacher's tables projected on their top d_s principal directions, a
   shortcut that needs no training, to compare against.
 
 Each is then fine-tuned, whole, with a linear head, on two small tasks written for this app:
-**word groups** (which of 20 groups a single word belongs to; 5 words per group are held out, so the test asks
-about words the fine-tuning never saw) and **sentence topics** (sport, food, weather or technology; a quarter
-of the sentences held out).
+**word groups** (which of {len(word_groups())} groups a single word belongs to; 5 words per group are held
+out, so the test asks about words the fine-tuning never saw) and **sentence topics** (sport, food, weather or
+technology; a quarter of the sentences held out).
 """)
 
 teacher = get_teacher("bundled", "cpu")
@@ -38,7 +40,7 @@ with st.form("downstream"):
                               format_func=LABELS.get)
     tasks = c1.multiselect("Tasks", list(TASK_TITLES), list(TASK_TITLES), format_func=TASK_TITLES.get)
     seeds = c2.slider("Seeds per student", 1, 5, 3, help="Fine-tuning seeds: the band shows their spread.")
-    steps = c2.select_slider("Fine-tuning steps", [20, 50, 100, 200, 300, 500], 300)
+    steps = c2.select_slider("Fine-tuning steps", [20, 50, 100, 150, 200, 300, 500], 150)
     lr = c2.select_slider("Learning rate (Adam)", [1e-4, 3e-4, 1e-3, 3e-3], 1e-3, format_func=lambda x: f"{x:g}")
     d_s = c3.select_slider("Student width d_s", [32, 64, 128, 256], 128)
     layers = c3.select_slider("Student layers", [1, 2, 3, 4], 2)
@@ -80,8 +82,15 @@ if start:
 
 
 @st.cache_data(show_spinner=False)
+def task_facts(task_names: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """Per task: (chance accuracy, share of held-out tokens never seen in training)."""
+    tasks = {t: load_task(t, teacher.tokenizer) for t in task_names}
+    special = set(teacher.tokenizer.all_special_ids)
+    return {t: (task.chance, unseen_fraction(task, special)) for t, task in tasks.items()}
+
+
 def chance_levels(task_names: tuple[str, ...]) -> dict[str, float]:
-    return {t: load_task(t, teacher.tokenizer).chance for t in task_names}
+    return {t: c for t, (c, _) in task_facts(task_names).items()}
 
 
 @st.fragment(run_every=1.0 if job is not None and job.running else None)
@@ -107,11 +116,9 @@ def live() -> None:
         if mine:
             st.plotly_chart(learning_curves(mine, TASK_TITLES[task], targets[task], chance[task]),
                             key=f"ds_curves_{task}")
-    if not job.running and curves:
-        if values.get("done_rerun") is None:
-            job.report("done_rerun", True)
-            st.rerun()  # once, so the page stops polling and shows what it found
-    return None
+    if not job.running and values.get("done_rerun") is None:
+        job.report("done_rerun", True)
+        st.rerun()  # once, so the page stops polling and shows what it found
 
 
 live()
@@ -130,12 +137,13 @@ if job is not None and not job.running and job.result is not None:
             st.markdown("- " + line)
         st.plotly_chart(steps_to_target(summaries, cfg.steps, targets), key="ds_steps")
         st.dataframe(summary_rows(summaries, cfg.steps), hide_index=True)
-    st.markdown("""
-**Reading it.** On the word-group task the held-out words never appear during fine-tuning, so their embedding
-rows keep their start: with a random start they carry nothing, and only the distilled (or teacher-PCA) start can
-place them near the words of their group. On the sentence task most held-out words were seen in training
-sentences, so the random student can learn them from labels; the distilled start then mainly changes how fast it
-gets there. The distillation saw the whole vocabulary, held-out words included, but no labels: that is what
-pre-training is. With a few hundred labelled examples and a small student, the numbers above are what this
-run found; more seeds narrow the bands.
+    facts = task_facts(cfg.tasks)
+    unseen = "; ".join(f"{TASK_TITLES[t].lower()}: {u:.0%}" for t, (_, u) in facts.items())
+    st.markdown(f"""
+**Reading it.** Fine-tuning moves only the embedding rows of tokens its training inputs contain; a held-out
+token that never occurs in training keeps its start, so only a start that already carries meaning (distilled or
+teacher-PCA) can place it near related tokens. The share of held-out tokens never seen in training here is
+{unseen}. Where that share is high, the start is all the student has for those tokens; where it is low, a random
+student can learn the same tokens from the labels too. The distillation saw the vocabulary (or the corpus) but no labels. With a few hundred labelled examples
+and a small student, the numbers above are what this run found; more seeds narrow the bands.
 """)

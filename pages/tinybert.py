@@ -56,7 +56,7 @@ with st.form("tinybert"):
     w_e = c2.number_input("λ_e (embedding)", 0.0, 100.0, 1.0, 0.5)
     w_h = c2.number_input("λ_h (hidden states)", 0.0, 100.0, 1.0, 0.5)
     w_a = c2.number_input("λ_a (attention)", 0.0, 1000.0, 1.0, 0.5)
-    steps = c3.select_slider("Steps", [20, 100, 200, 300, 500, 1000], 300)
+    steps = c3.select_slider("Steps", [20, 100, 200, 300, 500, 1000], 200)
     lr = c3.select_slider("Learning rate (Adam)", [3e-4, 1e-3, 3e-3], 1e-3, format_func=lambda x: f"{x:g}")
     start = st.form_submit_button("Start", type="primary")
 
@@ -69,7 +69,7 @@ st.caption("Layer map g: " + ", ".join(f"student {m} → teacher {g}" for m, g i
 
 
 def work(report, should_stop, cfg: TinyBertConfig):
-    report("phase", "running the teacher over the corpus")
+    report("phase", "running the teacher over the corpus (once per layer choice)")
     trainer = TinyBertTrainer(cfg, teacher)
     report("phase", "training")
     while not trainer.done and not should_stop():

@@ -4,7 +4,7 @@ import torch
 
 from distill_core.downstream import (Curve, DownstreamConfig, DistilledStart, VariantSummary, compact, findings,
                                      load_task, make_students, read_topics, run_experiment, sentence_task,
-                                     summarize, token_task)
+                                     summarize, token_task, unseen_fraction)
 from distill_core.errors import DistillError
 from tests.helpers_downstream import tiny_teacher
 
@@ -91,7 +91,7 @@ def test_experiment_trains_every_student_and_returns_curves(teacher):
     assert {(c.task, c.variant, c.seed) for c in curves} == {
         (t, v, s) for t in ("tokens", "sentences") for v in ("distilled", "random") for s in (0, 1)}
     for c in curves:
-        assert c.steps == [0, 10, 20, 30]
+        assert c.steps == [0, 10, 20, 30]  # eval_every=10
         assert all(0 <= a <= 1 for a in c.test_acc) and len(c.train_loss) == 4
         assert c.train_loss[-1] < c.train_loss[0]  # fine-tuning learns
     assert len(seen) == len(curves) * 4
@@ -113,3 +113,10 @@ def test_summaries_and_findings_follow_the_numbers():
     tie = [VariantSummary("tokens", "distilled", [0.5, 0.7], [0.7, 0.7], [10, 10]),
            VariantSummary("tokens", "random", [0.6, 0.6], [0.6, 0.6], [10, 10])]
     assert "no clear difference" in findings(tie, {}, {})[0]
+
+
+def test_unseen_fraction_counts_held_out_tokens_missing_from_training(teacher):
+    task = token_task(teacher.tokenizer, test_per_group=3)
+    special = set(teacher.tokenizer.all_special_ids)
+    assert unseen_fraction(task, special) == 1.0  # every held-out word is a token never trained on
+    assert unseen_fraction(task) == pytest.approx(1 / 3)  # [CLS] and [SEP] are seen
