@@ -41,8 +41,13 @@ def copy_run(engine) -> RunCopy:
     w_e = {"W_e": lin.weight.detach().T.contiguous().cpu().clone()}  # (d_s, d_t)
     if lin.bias is not None:
         w_e["bias"] = lin.bias.detach().cpu().clone()  # (d_t,)
-    config = engine.config.to_dict() | {"teacher_name": engine.teacher.name, "teacher_dim": engine.targets.d_t}
-    return RunCopy(student, w_e, engine.teacher.tokenizer, config, [s.scalars() for s in engine.history])
+    config = engine.config.to_dict() | {"teacher_name": engine.teacher.name, "teacher_dim": engine.targets.d_t,
+                                        "step": engine.step_count}
+    history = [s.scalars() for s in engine.history]
+    if not history or history[-1]["step"] != engine.step_count:
+        # Paused between snapshots: the history must end where the exported weights are (a read, not a record).
+        history.append(engine.snapshot().scalars())
+    return RunCopy(student, w_e, engine.teacher.tokenizer, config, history)
 
 
 def history_csv(history: list[dict]) -> str:
@@ -73,7 +78,11 @@ def save_run(engine_or_copy, out_dir: str | Path) -> Path:
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
             os.replace(out, old)
-            os.replace(tmp, out)
+            try:
+                os.replace(tmp, out)
+            except BaseException:
+                os.replace(old, out)  # the previous run goes back in place
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)
