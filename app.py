@@ -3,18 +3,18 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="Embedding distillation lab", page_icon="🧪", layout="wide")
+st.set_page_config(page_title="Embedding distillation lab", page_icon=":material/science:", layout="wide")
 
 HERE = Path(__file__).parent
-# (file, title, icon); a page appears once its file exists.
+# (file, title, icon); Material icons ship with Streamlit's own font, so they render without emoji fonts.
 PAGES = [
-    ("pages/home.py", "Home", "🏠"),
-    ("pages/lab.py", "Live lab", "🔬"),
-    ("pages/concepts.py", "Concepts", "📐"),
-    ("pages/sweep.py", "Dimension sweep", "📉"),
-    ("pages/interview.py", "Interview prep", "🎓"),
-    ("pages/downstream.py", "Downstream", "🧩"),
-    ("pages/tinybert.py", "TinyBERT losses", "🧬"),
+    ("pages/home.py", "Home", ":material/home:"),
+    ("pages/lab.py", "Live lab", ":material/monitoring:"),
+    ("pages/concepts.py", "Concepts", ":material/school:"),
+    ("pages/sweep.py", "Dimension sweep", ":material/stacked_line_chart:"),
+    ("pages/interview.py", "Interview prep", ":material/quiz:"),
+    ("pages/downstream.py", "Downstream", ":material/extension:"),
+    ("pages/tinybert.py", "TinyBERT losses", ":material/layers:"),
 ]
 
 nav = st.navigation(
