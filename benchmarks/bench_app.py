@@ -114,12 +114,14 @@ def bench_first_point(teacher) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-umap", action="store_true")
+    ap.add_argument("--only-umap", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
     teacher = load_teacher("bundled", "cpu")
     print(f"teacher load (once per server): {time.perf_counter() - t0:.2f} s")
-    bench_figures(teacher)
-    bench_first_point(teacher)
+    if not args.only_umap:
+        bench_figures(teacher)
+        bench_first_point(teacher)
     if not args.skip_umap:
         bench_umap(teacher)
 

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 from distill_core import layout
 from distill_core.config import DistillConfig
@@ -30,6 +31,10 @@ from distill_core.targets import build_targets
 MAX_WORKERS = max(1, int(os.environ.get("LAB_MAX_WORKERS", "4")))
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)  # runs training at once in this process
 UMAP_ON = os.environ.get("LAB_UMAP", "1") != "0"  # 0: PCA only (no numba compile, e.g. in tests)
+if os.environ.get("LAB_TORCH_THREADS"):
+    # On a small shared CPU several sessions' steps contend for the cores; one thread per op avoids
+    # OpenMP threads spinning against each other (seconds per small SVD when oversubscribed).
+    torch.set_num_threads(max(1, int(os.environ["LAB_TORCH_THREADS"])))
 MAX_POINTS = 2000   # loss-curve points kept per run; beyond, every other older point is dropped
 MAX_FRAMES = 120    # map frames kept per run for the replay, thinned the same way
 _WORKERS: "weakref.WeakSet[LabWorker]" = weakref.WeakSet()
