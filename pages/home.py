@@ -38,7 +38,7 @@ c3.markdown(
     "vector (●), group by group: colours, animals, countries..."
 )
 try:
-    st.page_link("pages/lab.py", label="Open the live lab", icon="🔬")
+    st.page_link("pages/lab.py", label="Open the live lab", icon=":material/science:")
 except Exception:  # the page run on its own, outside the app's navigation
     st.markdown("Open the **Live lab** from the navigation.")
 
