@@ -127,7 +127,7 @@ def frozen_floor(targets: TargetSet, projection: Projection) -> float:
 
 
 # -- "Show me" experiments (vocabulary mode) -------------------------------------------------------------------
-def loss_stays_high(targets: TargetSet, steps: int = 100, d_s: int = 128, tiny: int = 8) -> Experiment:
+def loss_stays_high(targets: TargetSet, steps: int = 100, d_s: int = 64, tiny: int = 8) -> Experiment:
     """Four runs: a good one, a tiny d_s (sits on its own floor), a too-small lr, a frozen random W_e."""
     good = fit_vocab(targets, d_s, steps, label=f"learned W_e, d_s = {d_s}, lr = {LR}")
     small = fit_vocab(targets, tiny, steps, label=f"tiny d_s = {tiny}")

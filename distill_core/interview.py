@@ -128,7 +128,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "stays_high", "A loss that stays high",
         "Your embedding loss stops falling at a high value. What can it tell you?",
-        "First compare it with the floor, sum_{i > d_s} sigma_i^2 / (n d_t): if the loss sits on it, the student is "
+        r"First compare it with the floor, $\sum_{i > d_s} \sigma_i^2 / (n\,d_t)$: if the loss sits on it, the student is "
         "simply too narrow and only a wider d_s helps. If it is well above the floor, it is optimisation: a "
         "learning rate too small (the curve barely moves) or too large (it oscillates or diverges), a frozen or "
         "badly initialised W_e, too few steps, or a bug (padding in the loss, a teacher left in train mode whose "
@@ -142,7 +142,7 @@ QUESTIONS: tuple[Question, ...] = (
         "floor", "The floor",
         "What is the lowest embedding loss a d_s-wide student can reach?",
         "E_s W_e has rank at most d_s, so by Eckart-Young the best it can do is the teacher matrix truncated to its "
-        "top d_s singular directions: MSE >= sum_{i > d_s} sigma_i(T)^2 / (n d_t), with T the stacked (centred, when "
+        r"top d_s singular directions: $\mathrm{MSE} \ge \sum_{i > d_s} \sigma_i(T)^2 / (n\,d_t)$, with T the stacked (centred, when "
         "W_e has a bias) target rows. In the vocabulary mode every row of E_s is free, so the bound is reached. It "
         "costs one SVD and gives each run an honest reference.",
         "ds_comparison",
@@ -153,7 +153,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "non_unique", "W_e is not unique",
         "Is the learned W_e unique? What do its singular values tell you?",
-        "No. For any invertible A (d_s x d_s), (E_s A)(A^-1 W_e) = E_s W_e: same predictions, same loss, but W_e's "
+        r"No. For any invertible A (d_s x d_s), $(E_s A)(A^{-1} W_e) = E_s W_e$: same predictions, same loss, but W_e's "
         "singular values change with A. Only the product E_s W_e is determined, so read its spectrum, not W_e's, "
         "against the teacher's. That is also why W_e is thrown away after distillation: it is a bridge for the "
         "loss, not part of the student, and the student's coordinates are only defined up to such an A.",
@@ -177,7 +177,7 @@ QUESTIONS: tuple[Question, ...] = (
         "eval_mode", "Teacher in eval mode",
         "Why must the teacher be in eval mode when producing embedding targets?",
         "In train mode the embedding output goes through dropout (p = 0.1 in BERT): each target element is zeroed "
-        "or scaled by 1/(1-p), a fresh mask every step. The student then chases noise of about p/(1-p) E[t^2] per "
+        r"or scaled by 1/(1-p), a fresh mask every step. The student then chases noise of about $\frac{p}{1-p}\,\mathbb{E}[t^2]$ per "
         "element that it can never fit: the loss sits on that noise, not on the floor, and the gradients are noisy. "
         "Use eval() and no_grad(); the targets are then fixed and can even be computed once.",
         "teacher_dropout",

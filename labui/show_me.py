@@ -49,7 +49,7 @@ def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
         if sequence is None:
             sequence = X.corpus_targets(teacher)
         fn = X.padding_masked if key == "padding" else X.teacher_dropout
-        exp = fn(teacher, sequence, steps=min(steps, 60))
+        exp = fn(teacher, sequence, d_s=32, steps=min(steps, 60))
         exp.log_y = False
         return _from_experiment(exp)
     if key == "forward_cost":

@@ -10,7 +10,7 @@ from distill_core.interview import QUESTIONS
 from labui.common import get_teacher, page_header
 from labui.show_me import show
 
-ROWS, STEPS = 2000, 100   # vocabulary rows and Adam steps per "Show me" run: seconds on a CPU
+ROWS, STEPS = 2000, 80   # vocabulary rows and Adam steps per "Show me" run: seconds on a CPU
 
 page_header(
     "Interview prep",
@@ -31,7 +31,7 @@ def vocab_set(source: str):
 
 @st.cache_resource(show_spinner="Preparing sentence targets...")
 def sentence_set(source: str):
-    return corpus_targets(teacher)
+    return corpus_targets(teacher, sentences=120, max_length=32)
 
 
 def run_show(key: str):
