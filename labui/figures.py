@@ -205,6 +205,11 @@ def _add_replay_controls(fig: go.Figure, frames) -> None:
     )
 
 
+def floor_is_zero(floor: float, scale: float) -> bool:
+    """A floor that is zero up to rounding (d_s >= the targets' rank): a ratio to it means nothing."""
+    return not floor > 1e-9 * max(scale, 1e-30)
+
+
 # -- 4. the live caption -------------------------------------------------------------------------------------
 def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10) -> str:
     """One or two sentences that say what is happening, in words."""
@@ -213,7 +218,7 @@ def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10
                 "queued": "Waiting for a free training slot..."}.get(status, "Press **Start** to distil.")
     step, ratio, knn = latest["step"], latest["ratio"], latest["knn_overlap"]
     where = f"Step {step} of {total_steps}"
-    if not math.isfinite(ratio):
+    if not math.isfinite(ratio) or floor_is_zero(latest.get("floor", 1.0), latest.get("loss", 1.0)):
         gap = "the floor is zero here, so any loss above it is room to improve"
     elif ratio < 1.05:
         gap = f"the loss is {ratio:.2f}× the floor: the student holds all that d_s dimensions can hold"

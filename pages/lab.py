@@ -112,7 +112,10 @@ def metrics_row(view) -> None:
     c[0].metric("MSE loss", f"{last['loss']:.4g}",
                 delta=f"{last['loss'] - first['loss']:.3g}" if last is not first else None, delta_color="inverse")
     c[1].metric("Floor", f"{last['floor']:.4g}")
-    c[2].metric("Ratio to floor", f"{last['ratio']:.2f}×")
+    zero = F.floor_is_zero(last["floor"], first["loss"])
+    c[2].metric("Ratio to floor", "—" if zero else f"{last['ratio']:.2f}×",
+                help="The floor is zero here (d_s is at least the targets' rank): any loss can still fall." if zero
+                else "MSE loss / floor: 1.00× is the best any student of this width can do.")
     c[3].metric(f"kNN overlap@{k}", f"{last['knn_overlap']:.0%}")
     c[4].metric("Steps/s", f"{last['steps_per_second']:.1f}")
     c[5].metric("Device", last["device"])

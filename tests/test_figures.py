@@ -95,3 +95,9 @@ def test_live_caption_says_it_in_words():
     assert text.startswith("Step 15 of 300") and "1.8× the floor" in text and "62%" in text
     assert "Start" in F.live_caption(None, "idle", 300)
     assert "paused" in F.live_caption(h[-1], "paused", 300)
+
+
+def test_a_zero_floor_gets_no_ratio():
+    h = history()[3] | {"floor": 1e-35, "loss": 0.05, "ratio": 5e33}
+    assert F.floor_is_zero(1e-35, 0.05) and not F.floor_is_zero(0.01, 0.05)
+    assert "floor is zero" in F.live_caption(h, "running", 300) and "×" not in F.live_caption(h, "running", 300)
