@@ -9,6 +9,10 @@ os.environ.setdefault("LAB_UMAP", "0")  # PCA only: UMAP's numba compile would c
 
 from streamlit.testing.v1 import AppTest
 
+import labui.worker
+
+labui.worker.UMAP_ON = False  # also when another test imported the worker before the variable was set
+
 ROOT = Path(__file__).resolve().parent.parent
 BUTTONS = ("Start", "Pause", "Resume", "Step", "Reset")
 
