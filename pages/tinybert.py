@@ -52,7 +52,7 @@ with st.form("tinybert"):
     d_s = c1.select_slider("Student width d_s", [heads * k for k in (2, 4, 8, 16, 32)], heads * 8,
                            help=f"A multiple of the teacher's {heads} heads.")
     layers = c1.select_slider("Student layers L_s", [k for k in range(1, L_t + 1)], min(2, L_t))
-    shared = c1.toggle("One shared projection W (TinyBERT's code)", True)
+    shared = c1.toggle("Shared W", True, help="On: one projection for the embeddings and every layer (TinyBERT's code). Off: one per layer (its later checkpoints, TextBrewer).")
     w_e = c2.number_input("λ_e (embedding)", 0.0, 100.0, 1.0, 0.5)
     w_h = c2.number_input("λ_h (hidden states)", 0.0, 100.0, 1.0, 0.5)
     w_a = c2.number_input("λ_a (attention)", 0.0, 1000.0, 1.0, 0.5)
