@@ -10,7 +10,7 @@ from distill_core.teacher import load_teacher
 from labui.show_me import KEYS, show
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
 
-ROWS, STEPS = 1500, 80
+ROWS, STEPS = 1000, 80
 
 
 @pytest.fixture(scope="module")
