@@ -6,6 +6,7 @@ import streamlit as st
 from distill_core.device import resolve_device
 from distill_core.errors import DistillError
 from distill_core.teacher import load_teacher
+from labui.entry import run_inside_app
 
 
 @st.cache_resource(show_spinner="Loading the teacher (once per server)...")
@@ -24,5 +25,6 @@ def get_teacher(source: str = "bundled", device: str = "auto"):
 
 
 def page_header(title: str, intro: str) -> None:
+    run_inside_app()  # a page opened straight from a link still gets app.py's navigation and layout
     st.title(title)
     st.markdown(intro)
