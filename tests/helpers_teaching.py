@@ -1,4 +1,4 @@
-"""Shared by the teaching-page tests: one CPU thread while they run (faster on small, busy machines)."""
+"""Shared by the CPU-heavy tests (teaching pages, downstream, TinyBERT losses): one CPU thread while they run (faster on small, busy machines)."""
 import pytest
 import torch
 

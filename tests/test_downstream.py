@@ -7,15 +7,8 @@ from distill_core.downstream import (Curve, DownstreamConfig, DistilledStart, Va
                                      summarize, token_task, unseen_fraction)
 from distill_core.errors import DistillError
 from tests.helpers_downstream import tiny_teacher
+from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Small models on a busy 2-core machine run far faster on one thread than two fighting ones.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture(scope="module")

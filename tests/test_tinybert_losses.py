@@ -8,17 +8,10 @@ from distill_core.tinybert import TinyBertConfig, TinyBertTrainer, make_tinybert
 from distill_core.tinybert_losses import (LayerProjections, attention_mse, hidden_mse, layer_map, mapped_teacher,
                                           projection_parameter_count, tinybert_losses)
 from tests.helpers_downstream import tiny_teacher
+from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
 
 SENTENCES = ["the team and the game .", "rain", "a new phone was in the soup , and the game of rain is new ."]
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Small models on a busy 2-core machine run far faster on one thread than two fighting ones.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.fixture(scope="module")
