@@ -24,6 +24,25 @@ def get_teacher(source: str = "bundled", device: str = "auto"):
         return None
 
 
+def require_teacher(source: str = "bundled", device: str = "auto"):
+    """The teacher, or the page stops here after showing why (one sentence)."""
+    teacher = get_teacher(source, device)
+    if teacher is None:
+        st.stop()
+    return teacher
+
+
+def job_status(job, key: str, values: dict) -> None:
+    """A running job's phase with its Stop button, or its error."""
+    if job.running:
+        c1, c2 = st.columns([4, 1])
+        c1.caption(f"Running: {values.get('phase', 'starting')}...")
+        if c2.button("Stop", key=key):
+            job.stop()
+    elif job.error:
+        st.error(job.error)
+
+
 def page_header(title: str, intro: str) -> None:
     run_inside_app()  # a page opened straight from a link still gets app.py's navigation and layout
     st.title(title)

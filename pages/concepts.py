@@ -6,7 +6,7 @@ from distill_core.concepts import change_of_basis, neighbours, position_similari
 from distill_core.errors import DistillError
 from distill_core.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
-from labui.common import get_teacher, page_header
+from labui.common import page_header, require_teacher
 
 QUICK = dict(rows=3000, d_s=128, steps=80)  # a student trained in seconds on CPU, on 3,000 vocabulary rows
 
@@ -17,9 +17,7 @@ page_header(
     "(all-MiniLM-L6-v2, 384 wide), works the formula with real tensors, places the loss in the forward pass, "
     "and takes W_e apart.",
 )
-teacher = get_teacher()
-if teacher is None:
-    st.stop()
+teacher = require_teacher()
 
 
 @st.cache_resource(show_spinner="Training a quick student (d_s = 128, 3,000 tokens, 80 steps)...")

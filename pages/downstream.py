@@ -9,7 +9,7 @@ from distill_core.assets import word_groups
 from distill_core.downstream import (TASK_TITLES, DownstreamConfig, findings, load_task, run_experiment,
                                      summarize, unseen_fraction)
 from labui.bg_job import Job
-from labui.common import get_teacher, page_header
+from labui.common import job_status, page_header, require_teacher
 from labui.downstream_figures import LABELS, learning_curves, steps_to_target, summary_rows
 
 page_header("Downstream: does the distilled start help?", f"""
@@ -30,9 +30,7 @@ out, so the test asks about words the fine-tuning never saw) and **sentence topi
 technology; a quarter of the sentences held out).
 """)
 
-teacher = get_teacher("bundled", "cpu")
-if teacher is None:
-    st.stop()
+teacher = require_teacher("bundled", "cpu")
 
 with st.form("downstream"):
     c1, c2, c3 = st.columns(3)
@@ -103,13 +101,7 @@ def live() -> None:
     cfg: DownstreamConfig = st.session_state["ds_cfg"]
     values = job.values()
     curves = [v for k, v in values.items() if isinstance(k, tuple) and k[0] == "curve"]
-    if job.running:
-        c1, c2 = st.columns([4, 1])
-        c1.caption(f"Running: {values.get('phase', 'starting')}...")
-        if c2.button("Stop", key="ds_stop"):
-            job.stop()
-    elif job.error:
-        st.error(job.error)
+    job_status(job, "ds_stop", values)
     chance = chance_levels(cfg.tasks)
     for task in cfg.tasks:
         mine = [c for c in curves if c.task == task]

@@ -7,7 +7,7 @@ import streamlit as st
 from distill_core.errors import DistillError
 from distill_core.experiments import corpus_targets, subset_targets
 from distill_core.interview import QUESTIONS
-from labui.common import get_teacher, page_header
+from labui.common import page_header, require_teacher
 from labui.show_me import show
 
 ROWS, STEPS = 2000, 80   # vocabulary rows and Adam steps per "Show me" run: seconds on a CPU
@@ -19,9 +19,7 @@ page_header(
     f"(all-MiniLM-L6-v2; {ROWS:,} vocabulary rows, {STEPS} steps) and plots what happens. Switch to the self-test "
     "to check yourself first.",
 )
-teacher = get_teacher()
-if teacher is None:
-    st.stop()
+teacher = require_teacher()
 
 
 @st.cache_resource(show_spinner="Preparing targets...")

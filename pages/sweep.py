@@ -7,7 +7,7 @@ from distill_core.experiments import corpus_targets, subset_targets
 from distill_core.sweep import SWEEP_DIMS, SweepJob, explained_variance, floor_curve, student_params, teacher_params
 from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
-from labui.common import get_teacher, page_header
+from labui.common import page_header, require_teacher
 
 SUBSET = 3000        # vocabulary rows for the training runs: the whole sweep takes well under a minute
 STEPS = 100          # full-batch Adam steps per d_s
@@ -18,9 +18,7 @@ page_header(
     "sum over i > d_s of σᵢ²/(n d_t), where σ are the singular values of the (centred) targets. The floor needs one "
     "SVD and no training, so the whole curve is instant. Then train short runs and see where they land.",
 )
-teacher = get_teacher()
-if teacher is None:
-    st.stop()
+teacher = require_teacher()
 
 
 @st.cache_resource(show_spinner="One SVD per target kind...")

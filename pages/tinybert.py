@@ -11,7 +11,7 @@ import streamlit as st
 from distill_core.tinybert import TERMS, TinyBertConfig, TinyBertTrainer
 from distill_core.tinybert_losses import layer_map, projection_parameter_count
 from labui.bg_job import Job
-from labui.common import get_teacher, page_header
+from labui.common import job_status, page_header, require_teacher
 from labui.tinybert_figures import loss_terms
 
 page_header("TinyBERT's other losses", """
@@ -42,9 +42,7 @@ with st.expander("Choices made here, and why"):
 - The teacher is in eval mode, without dropout, and runs once over the corpus: its targets are fixed.
 """)
 
-teacher = get_teacher("bundled", "cpu")
-if teacher is None:
-    st.stop()
+teacher = require_teacher("bundled", "cpu")
 heads, L_t, d_t = int(teacher.config.num_attention_heads), int(teacher.config.num_hidden_layers), teacher.hidden_size
 
 with st.form("tinybert"):
@@ -96,13 +94,7 @@ def live() -> None:
         return
     values = job.values()
     points = values.get("points", [])
-    if job.running:
-        c1, c2 = st.columns([4, 1])
-        c1.caption(f"Running: {values.get('phase', 'starting')}...")
-        if c2.button("Stop", key="tb_stop"):
-            job.stop()
-    elif job.error:
-        st.error(job.error)
+    job_status(job, "tb_stop", values)
     if points:
         last, first = points[-1], points[0]
         cols = st.columns(4)

@@ -2,13 +2,8 @@
 # Set up (a .venv with the pinned requirements, and Debian's Chromium for the browser test) and run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PY" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -r requirements-dev.txt
+. scripts/setup.sh
+setup_venv requirements-dev.txt
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
@@ -18,5 +13,4 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "note: chromium is not installed and cannot be installed here; the browser test will be skipped" >&2
   fi
 fi
-export TOKENIZERS_PARALLELISM=false
 exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@" tests
