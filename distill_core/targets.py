@@ -6,6 +6,7 @@ sequence: E_t = the teacher's embedding-layer output LayerNorm(word + position +
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import torch
@@ -64,6 +65,9 @@ def vocab_targets(teacher, ids: torch.Tensor, center: bool = True) -> TargetSet:
                      centered=center, whole_table=whole)
 
 
+MAX_TARGET_BYTES = int(float(os.environ.get("LAB_MAX_TARGET_GB", "1.5")) * 1e9)  # sequence targets in memory
+
+
 def tokenize(tokenizer, sentences: list[str], max_length: int) -> dict[str, torch.Tensor]:
     enc = tokenizer(sentences, padding="longest", truncation=True, max_length=max_length, return_tensors="pt")
     tt = enc.get("token_type_ids")
@@ -77,6 +81,13 @@ def sequence_targets(teacher, text: str | bytes = "", max_length: int = 64, cent
     if not sentences:
         raise DistillError("The text is empty: type or upload at least one sentence, one per line.")
     enc = tokenize(teacher.tokenizer, sentences, max_length)
+    n, length = enc["input_ids"].shape
+    need = n * length * teacher.hidden_size * 4
+    if need > MAX_TARGET_BYTES:
+        raise DistillError(
+            f"This text gives {n:,} sentences x {length} tokens x d_t {teacher.hidden_size} = {need / 1e9:.1f} GB of "
+            f"targets, over the {MAX_TARGET_BYTES / 1e9:.1f} GB this lab holds: use fewer sentences or a shorter "
+            "sequence length.")
     dev = teacher.device
     with torch.no_grad():
         # Only the embedding module runs: LayerNorm(word + position + token_type) (dropout is off in eval()).

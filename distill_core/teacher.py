@@ -78,7 +78,7 @@ def _looks_like_path(source: str) -> bool:
 
 def resolve_source(source: str | None) -> tuple[str, str, bool]:
     """(what to load, name to show, is_local) for a user's teacher field."""
-    source = (source or "").strip()
+    source = str(source if source is not None else "").strip()  # a str or a Path
     if source in ("", BUNDLED, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
         return str(bundled_teacher_path()), BUNDLED_NAME, True
     if _looks_like_path(source):

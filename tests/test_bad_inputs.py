@@ -235,3 +235,60 @@ def test_garbage_query_parameters_then_start_give_a_sentence_or_a_run(tiny_teach
         assert all(len(e) < 300 and "Traceback" not in e for e in errors)
     finally:
         stop(at)
+
+
+# -- the lab's upload box ---------------------------------------------------------------------------------------
+def upload_app(tiny_teacher_dir, **params):
+    return lab_app(**(dict(teacher=tiny_teacher_dir, target="sequence", corpus="upload", probe_size=20, d_s=8,
+                           steps=3, snapshot_every=1) | params))
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"\xff\xfe\x00caf\xe9 not utf-8", "not UTF-8"),
+    (b"", "empty"),
+    (b"\x00\x07\x1b\n\x08\n", "empty"),
+    (b"a" * FIFTY_MB, "over the 5.0 MB limit"),
+], ids=["not-utf8", "empty", "control-only", "50MB"])
+def test_bad_uploads_are_answered_at_once_and_at_start(data, words, tiny_teacher_dir):
+    at = upload_app(tiny_teacher_dir)
+    try:
+        at.file_uploader(key="lab_upload").set_value(("notes.txt", data, "text/plain")).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any(words in e.value for e in at.sidebar.error), [e.value for e in at.sidebar.error]
+        errors = _start_and_read(at)
+        assert any(words in e for e in errors), errors
+        assert at.session_state["lab_worker"].view().status == "idle"  # nothing started, the app still serves
+        assert [b.label for b in at.button][:1] == ["Start"]
+    finally:
+        stop(at)
+
+
+def test_start_without_an_uploaded_file_says_what_to_do(tiny_teacher_dir):
+    at = upload_app(tiny_teacher_dir)
+    try:
+        assert any("No file is uploaded" in e for e in _start_and_read(at))
+    finally:
+        stop(at)
+
+
+def test_an_uploaded_text_is_what_the_run_trains_on(tiny_teacher_dir):
+    at = upload_app(tiny_teacher_dir)
+    try:
+        data = "the cat sat on the mat\r\nthe dog ran \x07home\n\n😀 a small bird sang\n".encode("utf-8")
+        at.file_uploader(key="lab_upload").set_value(("notes.txt", data, "text/plain")).run()
+        assert any("3 sentences" in c.value for c in at.sidebar.caption), [c.value for c in at.sidebar.caption]
+        assert _start_and_read(at) == []
+        view = at.session_state["lab_worker"].view()
+        assert view.status == "done" and view.setup.n_rows > 0
+        assert view.config.text.splitlines() == ["the cat sat on the mat", "the dog ran home", "😀 a small bird sang"]
+    finally:
+        stop(at)
+
+
+def test_sequence_targets_too_large_for_memory_are_refused(tiny_teacher_dir, monkeypatch):
+    import distill_core.targets as T
+
+    monkeypatch.setattr(T, "MAX_TARGET_BYTES", 10_000)
+    teacher = load_teacher(tiny_teacher_dir, "cpu")
+    with pytest.raises(DistillError, match="GB of targets, over the .* this lab holds: use fewer sentences"):
+        sequence_targets(teacher, "\n".join(["a b c d e f g h"] * 50), max_length=16)

@@ -112,3 +112,46 @@ def _wait_value(page, locator, ok, timeout: float) -> float:
                 return value
         page.wait_for_timeout(300)
     raise AssertionError(f"the MSE loss metric never satisfied the condition (last: {locator.all_inner_texts()})")
+
+
+UPLOAD_QUERY = "target=sequence&corpus=upload&d_s=16&steps=30&snapshot_every=2&probe_size=50"
+
+
+def test_uploads_in_chromium(server, tmp_path):
+    """Files go through the browser's real upload path: a non-UTF-8 file and a file over the size limit are
+    answered in words, a good file trains."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("café crème brûlée\n".encode("latin-1"))
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"a b c\n" * (6 * 1024 * 1024 // 6))  # 6 MB, over the 5 MB limit
+    good = tmp_path / "good.txt"
+    good.write_text("the cat sat on the mat\nthe dog ran home\n", encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        try:
+            page.goto(f"{server}/lab?{UPLOAD_QUERY}")
+            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
+            box = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+            box.wait_for(state="attached", timeout=60_000)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            box.set_input_files(str(bad))
+            sidebar.get_by_text("not UTF-8").wait_for(timeout=60_000)
+            box.set_input_files(str(huge))
+            sidebar.get_by_text("File must be 5.0MB or smaller").wait_for(timeout=60_000)  # the browser refuses it
+            box.set_input_files(str(good))
+            sidebar.get_by_text("2 sentences").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Start", exact=True).click()
+            loss = page.locator('[data-testid="stMetric"]').filter(has_text="MSE loss") \
+                .locator('[data-testid="stMetricValue"]')
+            _wait_value(page, loss, lambda v: v is not None, 120)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(ARTIFACTS / "lab_upload.png"))
+        finally:
+            browser.close()

@@ -106,20 +106,58 @@ def test_validation_still_applies_in_public_mode(public_on):
         public.check_config(DistillConfig(hidden_size=0))
 
 
-def test_lab_page_in_public_mode_refuses_with_one_sentence(public_on):
+def test_lab_page_in_public_mode_offers_only_allowed_teachers(public_on):
+    """A link asking for another teacher opens on the bundled one, and says so; nothing is loaded or started."""
     at = lab_app(teacher="/etc", d_s=8, probe_size=20)
     try:
-        press(at, "Start")
         assert not at.exception
-        assert any("only serves the teachers" in e.value for e in at.error)
-        assert at.session_state["lab_worker"].view().status == "idle"  # nothing was loaded or started
+        box = at.selectbox(key="lab_teacher")
+        assert box.options == ["bundled"] and box.value == "bundled"
+        assert any("only serves the teachers" in w.value and "/etc" in w.value for w in at.sidebar.warning)
+        assert at.session_state["lab_worker"].view().status == "idle"
     finally:
         stop(at)
-    at = lab_app(steps=50_000, d_s=8, probe_size=20)
+
+
+def test_lab_widgets_show_the_public_caps(public_on):
+    """The caps are the widgets' own limits and are written beside them; a link over a cap is brought to it,
+    with a note, never silently."""
+    at = lab_app(steps=50_000, d_s=10**6, batch_size=10**9, probe_size=5000, seed=7)
     try:
+        assert not at.exception
+        lim = public.limits()
+        for key, cap in (("lab_steps", lim.steps), ("lab_d_s", lim.hidden_size), ("lab_batch_size", lim.batch_size),
+                         ("lab_probe_size", lim.probe_size)):
+            widget = at.number_input(key=key)
+            assert widget.max == cap and widget.value == cap, (key, widget.max, widget.value)
+            assert f"Capped at {cap:,} on this public lab" in widget.help
+        assert at.number_input(key="lab_seed").value == 7  # within range: untouched
+        notes = [w.value for w in at.sidebar.warning]
+        assert any("steps=50000 is over this public lab's cap of 1000" in n for n in notes), notes
+        assert any("d_s=1000000" in n for n in notes) and len(notes) == 4
+        assert any("Public lab." in c.value and "uploads of ≤ 200 kB" in c.value for c in at.sidebar.caption)
+        press(at, "Reset")  # the page keeps serving
+        assert [b.label for b in at.button][:1] == ["Start"]
+    finally:
+        stop(at)
+
+
+def test_public_upload_and_text_caps_on_the_page(public_on, tiny_teacher_dir, monkeypatch):
+    monkeypatch.setenv("LAB_ALLOWED_TEACHERS", str(tiny_teacher_dir))
+    at = lab_app(teacher=tiny_teacher_dir, target="sequence", corpus="upload", d_s=8, probe_size=20)
+    try:
+        assert at.selectbox(key="lab_teacher").value == str(tiny_teacher_dir)
+        big = ("a short sentence\n" * 20_000).encode()  # 340 kB
+        at.file_uploader(key="lab_upload").set_value(("big.txt", big, "text/plain")).run()
+        assert any("uploads are limited to 200 kB" in e.value for e in at.sidebar.error)
+        long = ("a short sentence\n" * 2_000).encode()  # 34 kB: under the upload cap, over 20,000 characters
+        at.file_uploader(key="lab_upload").set_value(("long.txt", long, "text/plain")).run()
+        assert any("limited to 20,000 characters" in e.value for e in at.sidebar.error)
         press(at, "Start")
-        assert any("capped at 1000" in e.value for e in at.error)
-        assert [b.label for b in at.button][:1] == ["Start"]  # the app still serves
+        assert any("limited to 20,000 characters" in e.value for e in at.main.error)
+        assert at.session_state["lab_worker"].view().status == "idle"
+        at.radio(key="lab_corpus").set_value("custom").run()
+        assert at.text_area(key="lab_text").max_chars == public.limits().text_chars
     finally:
         stop(at)
 
