@@ -25,6 +25,7 @@ from torch import nn
 from .assets import ASSETS, word_groups
 from .config import DistillConfig
 from .errors import DistillError
+from .seeding import seeded
 from .student import make_student
 from .targets import tokenize, vocab_ids, vocab_targets
 
@@ -240,8 +241,8 @@ def make_students(teacher, cfg: DownstreamConfig, n_labels: int, seed: int,
 
     ``keep``: the original ids of the word rows to keep (see ``compact``); None keeps the whole table.
     """
-    torch.manual_seed(seed)
-    base = Classifier(make_student(teacher, cfg.hidden_size, cfg.num_hidden_layers, "random"), n_labels)
+    with seeded(seed):  # other sessions' threads must not draw from torch's RNG in between
+        base = Classifier(make_student(teacher, cfg.hidden_size, cfg.num_hidden_layers, "random"), n_labels)
     out = {}
     for v in cfg.variants:
         model = copy.deepcopy(base)

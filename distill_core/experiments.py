@@ -19,6 +19,7 @@ from .concepts import change_of_basis
 from .floor import target_matrix
 from .losses import embedding_mse
 from .metrics import knn_overlap
+from .seeding import seeded
 from .student import Projection, make_student
 from .assets import default_corpus
 from .targets import TargetSet, probe_tokens, sequence_targets, vocab_ids, vocab_targets
@@ -88,9 +89,9 @@ def fit_vocab(targets: TargetSet, d_s: int, steps: int = 100, lr: float = LR, se
     """
     T = targets.E_t.detach().float().cpu()  # (n, d_t)
     n, d_t = T.shape
-    torch.manual_seed(seed)
-    E_s = torch.nn.Parameter(torch.randn(n, d_s) * 0.02)  # BERT's N(0, 0.02) init of an embedding table
-    proj = Projection(d_s, d_t, bias=True)
+    with seeded(seed):  # other sessions' threads must not draw from torch's RNG in between
+        E_s = torch.nn.Parameter(torch.randn(n, d_s) * 0.02)  # BERT's N(0, 0.02) init of an embedding table
+        proj = Projection(d_s, d_t, bias=True)
     proj.requires_grad_(not freeze_we)
     params = [E_s] + ([] if freeze_we else list(proj.parameters()))
     opt = torch.optim.Adam(params, lr=lr, betas=BETAS)
@@ -237,6 +238,12 @@ def non_uniqueness(targets: TargetSet, d_s: int = 32, steps: int = 80, seed: int
 
 
 # -- sequence-mode experiments ---------------------------------------------------------------------------------
+def _dropout(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """Inverted dropout as in nn.Dropout (zero with probability p, scale the rest by 1/(1-p)), drawn from gen."""
+    keep = torch.rand(x.shape, generator=gen) >= p
+    return x * keep / (1 - p)
+
+
 def _fit_sequence(targets: TargetSet, teacher, d_s: int, steps: int, mask_padding: bool = True,
                   target_dropout: float = 0.0, seed: int = 0, every: int = 5, label: str = "") -> Curve:
     """Train the student's embedding module (word + position + type, LayerNorm) and W_e on sequence targets.
@@ -245,9 +252,10 @@ def _fit_sequence(targets: TargetSet, teacher, d_s: int, steps: int, mask_paddin
     train mode: its embedding output passes through dropout, a fresh mask each step (the teacher itself is shared
     and stays in eval mode).
     """
-    torch.manual_seed(seed)
-    emb = make_student(teacher, d_s, num_hidden_layers=0).embeddings.eval()  # dropout off in the student
-    proj = Projection(d_s, targets.d_t, bias=True)
+    with seeded(seed):
+        emb = make_student(teacher, d_s, num_hidden_layers=0).embeddings.eval()  # dropout off in the student
+        proj = Projection(d_s, targets.d_t, bias=True)
+    gen = torch.Generator().manual_seed(seed + 1)  # the replayed teacher's dropout masks, this run's own
     opt = torch.optim.Adam(list(emb.parameters()) + list(proj.parameters()), lr=LR, betas=BETAS)
     ids, tt = targets.ids.cpu(), targets.token_type_ids.cpu()
     T, mask = targets.E_t.float().cpu(), targets.mask.cpu()  # (N, L, d_t), (N, L)
@@ -264,7 +272,7 @@ def _fit_sequence(targets: TargetSet, teacher, d_s: int, steps: int, mask_paddin
 
     record(0, float("nan"))
     for step in range(1, steps + 1):
-        target = F.dropout(T, target_dropout, training=True) if target_dropout else T
+        target = _dropout(T, target_dropout, gen) if target_dropout else T
         value = embedding_mse(forward(), target, mask if mask_padding else None)
         opt.zero_grad()
         value.backward()

@@ -20,6 +20,7 @@ import torch
 from .assets import default_corpus, read_user_text
 from .device import resolve_device
 from .errors import DistillError, DivergedError
+from .seeding import seeded
 from .student import student_config
 from .targets import tokenize
 from .tinybert_losses import LayerProjections, layer_map, mapped_teacher, projection_parameter_count, tinybert_losses
@@ -145,11 +146,11 @@ class TinyBertTrainer:
 
     def reset(self) -> None:
         cfg = self.config
-        torch.manual_seed(cfg.seed)
         self.generator = torch.Generator().manual_seed(cfg.seed)
-        self.student = make_tinybert_student(self.teacher, cfg.hidden_size, cfg.num_hidden_layers)
-        self.projections = LayerProjections(cfg.hidden_size, self.teacher.hidden_size, cfg.num_hidden_layers,
-                                            cfg.shared_projection)
+        with seeded(cfg.seed):  # other sessions' threads must not draw from torch's RNG in between
+            self.student = make_tinybert_student(self.teacher, cfg.hidden_size, cfg.num_hidden_layers)
+            self.projections = LayerProjections(cfg.hidden_size, self.teacher.hidden_size, cfg.num_hidden_layers,
+                                                cfg.shared_projection)
         # Dropout off: each logged loss is then a function of the parameters alone.
         self.student.to(self.device).eval(); self.projections.to(self.device)
         params = list(self.student.parameters()) + list(self.projections.parameters())
