@@ -185,6 +185,16 @@ class LabWorker:
                            list(self._history), list(self._we_sv), self._product_sv,
                            list(self._frames_pca), list(self._frames_umap), self._version)
 
+    def busy(self) -> bool:
+        """Whether the view can still change without a new command (the page polls only then): a run being
+        built, queued, training or stepping, or a map frame still waiting for UMAP."""
+        with self._cond:
+            engine_live = self._engine is not None and not self._engine.done
+            return bool(self._need_build or self._working or self._pending_steps > 0
+                        or self._status in ("preparing", "queued", "running")
+                        or (engine_live and self._want == "run")
+                        or (UMAP_ON and self._map_todo is not None and layout.umap_error() is None))
+
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -202,7 +212,7 @@ class LabWorker:
         self._config, self._teacher, self._engine, self._setup = config, teacher, None, None
         self._status, self._want, self._need_build = "idle", "idle", False
         self._message = self._error = None
-        self._pending_steps, self._pending_lr = 0, None
+        self._pending_steps, self._pending_lr, self._working = 0, None, False
         self._history, self._we_sv, self._product_sv = [], [], None
         self._frames_pca, self._frames_umap, self._map_todo = [], [], None
         self._version = getattr(self, "_version", 0) + 1
@@ -285,17 +295,22 @@ class LabWorker:
                 self._cond.wait(timeout=0.3)
                 return
             self._status, self._message = ("running" if running else "paused"), None
-        if lr is not None:
-            engine.set_lr(lr)
-        should_stop = lambda: self._gen != gen or self._stopped or (running and self._want != "run")
-        with self._engine_lock:
-            if running:
-                engine.run(engine.config.snapshot_every, on_snapshot=lambda s: self._publish(gen, s),
-                           should_stop=should_stop)
-            else:
-                new = engine.run(steps, on_snapshot=lambda s: self._publish(gen, s), should_stop=should_stop)
-                if not new or new[-1].step != engine.step_count:
-                    engine._record(engine.snapshot(), lambda s: self._publish(gen, s))  # show the stepped state
+            self._working = True
+        try:
+            if lr is not None:
+                engine.set_lr(lr)
+            should_stop = lambda: self._gen != gen or self._stopped or (running and self._want != "run")
+            with self._engine_lock:
+                if running:
+                    engine.run(engine.config.snapshot_every, on_snapshot=lambda s: self._publish(gen, s),
+                               should_stop=should_stop)
+                else:
+                    new = engine.run(steps, on_snapshot=lambda s: self._publish(gen, s), should_stop=should_stop)
+                    if not new or new[-1].step != engine.step_count:
+                        engine._record(engine.snapshot(), lambda s: self._publish(gen, s))  # the stepped state
+        finally:
+            with self._cond:
+                self._working = False
         with self._cond:
             if gen == self._gen and engine.done:
                 self._status, self._want = "done", "idle"

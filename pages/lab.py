@@ -17,6 +17,7 @@ from labui.worker import UMAP_ON, LabWorker
 run_inside_app()
 
 REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "0.5"))
+QUEUED_REFRESH_S = max(REFRESH_S, 1.5)  # a run waiting for a slot has little to show: ask less often
 
 
 @st.cache_resource(scope="session", on_release=lambda worker: worker.stop(), show_spinner=False,
@@ -147,8 +148,17 @@ STATUS = {"idle": ":gray[● idle]", "preparing": ":orange[● preparing]", "que
           "error": ":red[● stopped]"}
 
 
-@st.fragment(run_every=REFRESH_S)
+def poll_interval() -> float | None:
+    """How often the live view reruns: only while the worker can change it on its own, so finished, paused and
+    idle sessions cost the server nothing (a classroom has many of those)."""
+    if not worker.busy():
+        return None
+    return QUEUED_REFRESH_S if worker.view().status == "queued" else REFRESH_S
+
+
 def live() -> None:
+    if poll_interval() != st.session_state.get("lab_poll"):
+        st.rerun()  # the run started, queued, paused or ended: the whole page redraws with the new timer
     view = worker.view()
     total = view.config.steps if view.config else int(settings["steps"])
     top = st.columns([5, 1])
@@ -182,7 +192,8 @@ def live() -> None:
     export_buttons()
 
 
-live()
+st.session_state["lab_poll"] = poll_interval()
+st.fragment(run_every=st.session_state["lab_poll"])(live)()
 
 st.divider()
 st.subheader("What it showed")

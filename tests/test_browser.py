@@ -77,6 +77,8 @@ def test_lab_in_chromium(server):
         browser = p.chromium.launch(executable_path=chromium, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1500, "height": 2300})
+        sent: list[float] = []  # messages from the browser to the server
+        page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(time.monotonic())))
         try:
             page.goto(f"{server}/lab?{LAB_QUERY}")
             page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
@@ -99,6 +101,15 @@ def test_lab_in_chromium(server):
             page.wait_for_function(POINTS, timeout=60_000)
             page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".slider-container")) \
                 .screenshot(path=str(ARTIFACTS / "lab_replay.png"))
+            # Paused, the page stops polling the server; Step still shows its one new step.
+            caption = page.get_by_text(re.compile(r"^Step \d+ of 400"))
+            before = int(re.search(r"Step (\d+)", caption.inner_text()).group(1))
+            assert len(sent) > 5  # while training, the live view asked for its reruns
+            quiet_from = len(sent)
+            page.wait_for_timeout(3000)
+            assert len(sent) == quiet_from, "a paused page kept asking the server for reruns"
+            page.get_by_role("button", name="Step", exact=True).click()
+            page.get_by_text(re.compile(rf"^Step {before + 1} of 400")).wait_for(timeout=60_000)
         finally:
             browser.close()
 

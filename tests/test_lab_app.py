@@ -12,7 +12,7 @@ from distill_core.config import DistillConfig
 
 
 def small(teacher_dir, **extra):
-    return dict(teacher=teacher_dir, d_s=8, probe_size=40, snapshot_every=1, steps=400, **extra)
+    return dict(teacher=teacher_dir, d_s=8, probe_size=40, snapshot_every=1, steps=100_000, **extra)
 
 
 def has_loss(at) -> bool:
@@ -166,3 +166,30 @@ def test_export_zip_holds_a_loadable_student_and_w_e(tiny_teacher_dir, tmp_path)
     assert tuple(W_e.shape) == (8, 32) and bias is not None  # (d_s, d_t)
     rows = (folder / "history.csv").read_text().strip().splitlines()
     assert rows[0].startswith("step,") and rows[-1].startswith("12,")  # every snapshot up to the last step
+
+
+def test_the_page_polls_only_while_the_run_can_change(tiny_teacher_dir):
+    """The live view's timer runs while a run is built, trains or steps, and is off when the session is idle,
+    paused or finished: a classroom of finished sessions costs the server nothing."""
+    at = lab_app(teacher=tiny_teacher_dir, d_s=8, probe_size=40, snapshot_every=1, steps=30)
+    try:
+        worker = at.session_state["lab_worker"]
+        assert at.session_state["lab_poll"] is None and not worker.busy()
+        press(at, "Start")
+        assert wait_for(at, lambda a: worker.view().status == "done", 60)
+        at.run()  # the next tick after the end (the run may end while a tick is drawing)
+        assert at.session_state["lab_poll"] is None and not worker.busy()
+        assert "finished" in " ".join(m.value for m in at.markdown)
+        press(at, "Reset")
+        at = lab_app(**small(tiny_teacher_dir))
+        worker = at.session_state["lab_worker"]
+        press(at, "Start")
+        assert at.session_state["lab_poll"] == 0.5  # set on the run that pressed Start
+        assert wait_for(at, lambda a: step_of(a) is not None and step_of(a) >= 2)
+        assert at.session_state["lab_poll"] == 0.5
+        press(at, "Pause")
+        assert wait_for(at, lambda a: worker.view().status == "paused" and a.session_state["lab_poll"] is None, 20)
+        worker.step(1)  # as the Step button does: the view changes once more, so the timer is back
+        assert worker.busy()
+    finally:
+        stop(at)
