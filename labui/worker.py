@@ -301,13 +301,12 @@ class LabWorker:
                 engine.set_lr(lr)
             should_stop = lambda: self._gen != gen or self._stopped or (running and self._want != "run")
             with self._engine_lock:
-                if running:
-                    engine.run(engine.config.snapshot_every, on_snapshot=lambda s: self._publish(gen, s),
-                               should_stop=should_stop)
-                else:
-                    new = engine.run(steps, on_snapshot=lambda s: self._publish(gen, s), should_stop=should_stop)
-                    if not new or new[-1].step != engine.step_count:
-                        engine._record(engine.snapshot(), lambda s: self._publish(gen, s))  # the stepped state
+                publish = lambda s: self._publish(gen, s)
+                engine.run(engine.config.snapshot_every if running else steps, on_snapshot=publish,
+                           should_stop=should_stop)
+                stopped_here = not running or self._want != "run"  # a Step, or a Pause between two snapshots
+                if stopped_here and gen == self._gen and engine.history[-1].step != engine.step_count:
+                    engine._record(engine.snapshot(), publish)  # show the state it stopped in
         finally:
             with self._cond:
                 self._working = False

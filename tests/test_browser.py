@@ -101,7 +101,7 @@ def test_lab_in_chromium(server):
             page.wait_for_function(POINTS, timeout=60_000)
             page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".slider-container")) \
                 .screenshot(path=str(ARTIFACTS / "lab_replay.png"))
-            # Paused, the page stops polling the server; Step still shows its one new step.
+            # Paused, the page shows the step it stopped at and stops polling the server; Step shows one more.
             caption = page.get_by_text(re.compile(r"^Step \d+ of 400"))
             before = int(re.search(r"Step (\d+)", caption.inner_text()).group(1))
             assert len(sent) > 5  # while training, the live view asked for its reruns

@@ -193,3 +193,22 @@ def test_the_page_polls_only_while_the_run_can_change(tiny_teacher_dir):
         assert worker.busy()
     finally:
         stop(at)
+
+
+def test_pause_between_snapshots_shows_the_step_it_stopped_at(tiny_teacher_dir):
+    """With snapshots every 50,000 steps, a Pause at step 2,401 shows step 2,401, not the last snapshot's 0; a Step
+    then shows one more."""
+    at = lab_app(**small(tiny_teacher_dir))
+    at.number_input(key="lab_snapshot_every").set_value(50_000).run()
+    worker = at.session_state["lab_worker"]
+    try:
+        press(at, "Start")
+        assert wait_for(at, lambda a: worker._engine is not None and worker._engine.step_count >= 5, 60)
+        press(at, "Pause")
+        assert wait_for(at, lambda a: worker.view().status == "paused" and not worker.busy(), 20)
+        stopped_at = worker._engine.step_count
+        assert 0 < stopped_at < 50_000 and step_of(at) == stopped_at
+        press(at, "Step")
+        assert wait_for(at, lambda a: step_of(a) == stopped_at + 1, 20)
+    finally:
+        stop(at)
