@@ -138,6 +138,8 @@ class Monitor(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.pid, self.every = port, pid, every
         self.latencies: list[float] = []
+        self.timeline: list[tuple[float, float | None]] = []  # (seconds since recording began, ms or None)
+        self.t0 = 0.0
         self.failures = 0
         self.peak_rss = 0
         self.stop_event = threading.Event()
@@ -147,6 +149,7 @@ class Monitor(threading.Thread):
         while not self.stop_event.is_set():
             ms = health_ms(self.port)
             if self.recording.is_set():
+                self.timeline.append((time.monotonic() - self.t0, ms))
                 if ms is None:
                     self.failures += 1
                 else:
@@ -181,6 +184,7 @@ class WsSession:
         self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
         self.query, self.result = query, SessionResult(seed, "websocket")
         self.buttons: dict[str, str] = {}
+        self.page_hash = ""  # the lab page's script hash, as a browser sends it once the server named it
         self.fragment: tuple[str, float] | None = None
         self.status = ""
         self.finished = asyncio.Event()
@@ -192,7 +196,7 @@ class WsSession:
 
         msg = BackMsg()
         cs = msg.rerun_script
-        cs.query_string, cs.page_name = self.query, "lab"
+        cs.query_string, cs.page_name, cs.page_script_hash = self.query, "lab", self.page_hash
         if trigger:
             w = cs.widget_states.widgets.add()
             w.id, w.trigger_value = trigger, True
@@ -211,6 +215,8 @@ class WsSession:
         if kind == "script_finished":
             if msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:  # else another run follows at once
                 self.finished.set()
+        elif kind == "navigation" and msg.navigation.page_script_hash:
+            self.page_hash = msg.navigation.page_script_hash
         elif kind == "auto_rerun":
             self.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
         elif kind == "page_not_found":
@@ -345,6 +351,7 @@ async def load_phase(port: int, p: Params, monitor: Monitor) -> list[SessionResu
 
         pw = await async_playwright().start()
         browser = await pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
+    monitor.t0 = time.monotonic()
     monitor.recording.set()
     try:
         for i, seed in enumerate(seeds):
@@ -472,6 +479,7 @@ def summarise(p: Params, results: list[SessionResult], monitor: Monitor, curves:
         "finished_s": {"p50": percentile(done, 50), "max": max(done, default=None)},
         "queued_sessions": sum(r.queued for r in results),
         "errors": {r.seed: r.errors for r in results if r.errors},
+        "health_timeline": [(round(t, 2), None if ms is None else round(ms, 1)) for t, ms in monitor.timeline],
         "curves": curves,
         "disconnect": disconnect,
         "peak_rss_mb": round(max(peak_hwm, monitor.peak_rss) / 2**20, 1),

@@ -1,6 +1,8 @@
 """What every page shares: the cached teacher, the error box, the page template's header."""
 from __future__ import annotations
 
+import gc
+
 import streamlit as st
 
 from distill_core.device import resolve_device
@@ -12,7 +14,26 @@ from labui.entry import run_inside_app
 @st.cache_resource(show_spinner="Loading the teacher (once per server)...")
 def cached_teacher(source: str = "bundled", device: str = "cpu"):
     """The teacher, loaded once per process and shared read-only by every session."""
-    return load_teacher(source, device)
+    teacher = load_teacher(source, device)
+    settle_heap()
+    return teacher
+
+
+def settle_heap() -> None:
+    """Hide what the server keeps for good (imported modules, the teacher) from the garbage collector.
+
+    With many sessions, objects of in-flight reruns live long enough to reach the oldest generation, which then
+    triggers full collections back to back; each one walks every object of torch, transformers, plotly and
+    Streamlit (about 0.3 s on two busy cores), holding the interpreter lock: health checks stalled for seconds.
+    Frozen objects are skipped by every collection (they were never going to be freed); and collections start
+    after 50,000 new objects rather than 700, so a rerun's short-lived dicts are mostly freed by reference
+    counting before any collection sees them."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
+
+
+GC_THRESHOLD = 50_000
 
 
 def get_teacher(source: str = "bundled", device: str = "auto"):

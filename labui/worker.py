@@ -58,6 +58,21 @@ def shared_targets(teacher, config: DistillConfig):
     return targets
 
 
+TRAIN_NICE = int(os.environ.get("LAB_TRAIN_NICE", "10"))
+
+
+def _background_priority() -> None:
+    """Lower this thread's CPU priority (Linux nices threads one by one): training yields the cores to the server's
+    event loop and to the pages' reruns, so the app stays responsive while runs fill the machine."""
+    if TRAIN_NICE <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + TRAIN_NICE))
+    except OSError:
+        pass  # not permitted here: training keeps the default priority
+
+
 @dataclass
 class Setup:
     """What does not change during a run: drawn once per run."""
@@ -239,6 +254,7 @@ class LabWorker:
             _SLOTS.release()
 
     def _train_loop(self) -> None:
+        _background_priority()
         while True:
             with self._cond:
                 while not self._stopped and not self._work_to_do():
@@ -347,6 +363,7 @@ class LabWorker:
     def _map_loop(self) -> None:
         if not UMAP_ON:
             return
+        _background_priority()
         layout.warm_umap_async()
         while True:
             with self._cond:
