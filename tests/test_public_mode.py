@@ -192,3 +192,25 @@ def _saved_weights(folder):
     from safetensors.torch import load_file
 
     return load_file(str(folder / "model.safetensors"))
+
+
+def test_server_settings_cap_uploads_and_keep_collections_cheap():
+    """The server refuses uploads over what the lab reads; Streamlit's collection after every rerun is off and
+    the app freezes its long-lived objects instead (the load test's health stalls came from those collections)."""
+    import gc
+    import tomllib
+    from pathlib import Path
+
+    from distill_core.assets import MAX_TEXT_BYTES
+    from labui.common import GC_THRESHOLD, settle_heap
+
+    cfg = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+    assert cfg["runner"]["postScriptGC"] is False
+    assert cfg["server"]["maxUploadSize"] * 1_000_000 >= MAX_TEXT_BYTES > public.Limits().upload_bytes
+    before = gc.get_threshold()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 10_000 and gc.get_threshold()[0] == GC_THRESHOLD
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
