@@ -81,8 +81,9 @@ def check_teacher(source: str | None) -> str:
         return "bundled"
     if source in allowed_teachers():
         return source
-    return _refuse(f"This public lab only serves the teachers {', '.join(allowed_teachers())}: "
-                   f"'{source[:80]}' is not one of them.")
+    listed = ", ".join("bundled (all-MiniLM-L6-v2)" if t == "bundled" else t for t in allowed_teachers())
+    return _refuse(f"This public lab only serves the teachers in its list, {listed}: '{source[:80]}' is not "
+                   "one of them.")
 
 
 def check_text(text: str | bytes) -> None:

@@ -36,7 +36,7 @@ def test_switch_follows_env_and_override(monkeypatch):
 @pytest.mark.parametrize("source", ["/etc", "../../../etc/passwd", "~/models/bert", "bert-base-uncased",
                                     "evil/../../x", "C:\\models\\bert", "org/name/extra"])
 def test_public_mode_refuses_other_teachers(public_on, source):
-    with pytest.raises(DistillError, match="only serves the teachers bundled"):
+    with pytest.raises(DistillError, match=r"only serves the teachers in its list, bundled \(all-MiniLM-L6-v2\): "):
         public.check_teacher(source)
     with pytest.raises(DistillError, match="only serves the teachers"):
         public.check_config(DistillConfig(teacher=source))
