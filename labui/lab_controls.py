@@ -125,8 +125,8 @@ def upload_limit_bytes() -> int:
 
 def read_upload(data: bytes) -> str:
     """An uploaded file's text, or a DistillError saying what to change (size, encoding, emptiness)."""
-    public.check_text(data)
-    sentences = read_user_text(data, max_bytes=upload_limit_bytes())
+    public.check_text(data)  # the public cap on uploads, in its own words
+    sentences = read_user_text(data)
     text = "\n".join(sentences)
     public.check_text(text)
     return text
@@ -170,7 +170,7 @@ def sidebar() -> dict:
     else:
         s.text_input("Teacher", key="lab_teacher", help="'bundled' = all-MiniLM-L6-v2 (d_t = 384); or a local "
                      "folder with config.json and safetensors; or a hub id such as bert-base-uncased.")
-    upload = {"text": "", "error": None, "name": None}
+    upload = {"text": "", "error": None}
     s.radio("Target", CHOICES["target"], key="lab_target", horizontal=True,
             format_func={"vocab": "vocabulary table", "sequence": "embedding-layer output"}.get,
             help="vocabulary: E_t = the teacher's word-embedding rows. sequence: E_t = LayerNorm(word + "
@@ -224,14 +224,14 @@ def upload_widget(s) -> dict:
                         max_upload_size=max(1, math.ceil(limit / 1e6)),
                         help=f"Up to {limit / 1000:,.0f} kB; read as UTF-8, one sentence per line.")
     if f is None:
-        return {"text": "", "error": None, "name": None}
+        return {"text": "", "error": None}
     try:
         text = read_upload(f.getvalue())
     except DistillError as exc:
         s.error(str(exc))
-        return {"text": "", "error": str(exc), "name": f.name}
+        return {"text": "", "error": str(exc)}
     s.caption(f"{f.name}: {len(text.splitlines()):,} sentences, {len(text):,} characters.")
-    return {"text": text, "error": None, "name": f.name}
+    return {"text": text, "error": None}
 
 
 def to_config(settings: dict) -> DistillConfig:

@@ -22,22 +22,11 @@ def test_concurrent_starts_keep_each_seeds_init(tiny_teacher_dir):
     alone = {seed: curve(seed) for seed in range(6)}
     assert len({tuple(c) for c in alone.values()}) == 6  # different seeds, different curves
     for _ in range(5):  # threads interleave differently each time
-        together: dict[int, list[float]] = {}
-        barrier = threading.Barrier(6)
-
-        def run(seed: int) -> None:
-            barrier.wait()
-            together[seed] = curve(seed)
-
-        threads = [threading.Thread(target=run, args=(s,)) for s in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert together == alone  # bit for bit: no session drew another's random numbers
+        assert _together(curve, list(range(6))) == alone  # bit for bit: no session drew another's random numbers
 
 
 def _together(fn, seeds) -> dict:
+    """fn(seed) for every seed, each in its own thread, all released at the same moment."""
     out: dict = {}
     barrier = threading.Barrier(len(seeds))
 
