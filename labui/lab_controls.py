@@ -225,13 +225,26 @@ def upload_widget(s) -> dict:
                         help=f"Up to {limit / 1000:,.0f} kB; read as UTF-8, one sentence per line.")
     if f is None:
         return {"text": "", "error": None}
-    try:
-        text = read_upload(f.getvalue())
-    except DistillError as exc:
-        s.error(str(exc))
-        return {"text": "", "error": str(exc)}
-    s.caption(f"{f.name}: {len(text.splitlines()):,} sentences, {len(text):,} characters.")
-    return {"text": text, "error": None}
+    cached = st.session_state.get("lab_upload_read")
+    if cached is None or cached[0] != f.file_id:  # read each file once, not on every rerun
+        try:
+            cached = (f.file_id, {"text": read_upload(f.getvalue()), "error": None})
+        except DistillError as exc:
+            cached = (f.file_id, {"text": "", "error": str(exc)})
+        st.session_state["lab_upload_read"] = cached
+    result = cached[1]
+    if result["error"]:
+        s.error(result["error"])
+    else:
+        text = result["text"]
+        s.caption(f"{f.name}: {len(text.splitlines()):,} sentences, {len(text):,} characters.")
+    return result
+
+
+NO_TEXT = {  # sequence mode with the user's own text, and none given
+    "custom": "The custom text is empty: type at least one sentence, one per line, or choose the bundled corpus.",
+    "upload": "No file is uploaded: upload a .txt file, one sentence per line, or choose the bundled corpus.",
+}
 
 
 def to_config(settings: dict) -> DistillConfig:
@@ -239,16 +252,11 @@ def to_config(settings: dict) -> DistillConfig:
     values = {f.attr: settings[f.key] for f in FIELDS if f.attr}
     values["hidden_size"] = int(values["hidden_size"])
     values["lr"] = float(values["lr"])
-    if settings["target"] == "sequence" and settings.get("corpus") == "custom":
-        if not settings.get("text", "").strip():
-            raise DistillError("The custom text is empty: type at least one sentence, one per line, "
-                               "or choose the bundled corpus.")
-        values["text"] = settings["text"]
-    elif settings["target"] == "sequence" and settings.get("corpus") == "upload":
+    corpus = settings.get("corpus")
+    if settings["target"] == "sequence" and corpus in NO_TEXT:
         if settings.get("upload_error"):
             raise DistillError(settings["upload_error"])
-        if not settings.get("text"):
-            raise DistillError("No file is uploaded: upload a .txt file, one sentence per line, "
-                               "or choose the bundled corpus.")
+        if not settings.get("text", "").strip():
+            raise DistillError(NO_TEXT[corpus])
         values["text"] = settings["text"]
     return public.check_config(DistillConfig(**values))  # validated; within the caps in public mode

@@ -200,6 +200,12 @@ class LabWorker:
                            list(self._history), list(self._we_sv), self._product_sv,
                            list(self._frames_pca), list(self._frames_umap), self._version)
 
+    @property
+    def status(self) -> str:
+        """The status alone, without copying the view."""
+        with self._cond:
+            return self._status
+
     def busy(self) -> bool:
         """Whether the view can still change without a new command (the page polls only then): a run being
         built, queued, training or stepping, or a map frame still waiting for UMAP."""

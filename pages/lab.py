@@ -153,7 +153,7 @@ def poll_interval() -> float | None:
     idle sessions cost the server nothing (a classroom has many of those)."""
     if not worker.busy():
         return None
-    return QUEUED_REFRESH_S if worker.view().status == "queued" else REFRESH_S
+    return QUEUED_REFRESH_S if worker.status == "queued" else REFRESH_S
 
 
 def live() -> None:
