@@ -109,7 +109,7 @@ def we_figure(steps: list[int], we_sv: list[np.ndarray]) -> go.Figure:
                          xaxis="x2", yaxis="y2",
                          hovertemplate="step %{x}<br>i = %{y}<br>σ = %{customdata:.4g}<extra></extra>"))
     fig = _figure(data)
-    _style(fig, "W_e's singular values take shape")
+    _style(fig, "W_e's own singular values in this run (they depend on the student's basis)")
     fig.update_layout(
         margin=dict(b=48),
         xaxis=dict(domain=[0.0, 0.33], title=dict(text="index i (now)")),
@@ -213,9 +213,13 @@ def floor_is_zero(floor: float, scale: float) -> bool:
 # -- 4. the live caption -------------------------------------------------------------------------------------
 def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10) -> str:
     """One or two sentences that say what is happening, in words."""
-    if latest is None:
+    if latest is None:  # no snapshot yet: the words follow the status, as the badge beside them does
         return {"preparing": "Preparing the targets and the student...",
-                "queued": "Waiting for a free training slot..."}.get(status, "Press **Start** to distil.")
+                "queued": "Waiting for a free training slot...",
+                "running": "Training: the first point is on its way...",
+                "paused": "Paused before the first snapshot: press **Resume** or **Step**.",
+                "done": "The run finished before its first snapshot.",
+                "error": "The run stopped: see the message below."}.get(status, "Press **Start** to distil.")
     step, ratio, knn = latest["step"], latest["ratio"], latest["knn_overlap"]
     where = f"Step {step} of {total_steps}"
     if not math.isfinite(ratio) or floor_is_zero(latest.get("floor", 1.0), latest.get("loss", 1.0)):
@@ -225,5 +229,5 @@ def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10
     else:
         gap = f"the loss is {ratio:.1f}× the floor"
     agree = f"{knn:.0%} of each token's {k} nearest neighbours agree with the teacher's"
-    tail = {"paused": " (paused).", "done": " Run finished.", "queued": " (waiting for a slot)."}.get(status, ".")
+    tail = {"paused": " (paused).", "done": ". Run finished.", "queued": " (waiting for a slot)."}.get(status, ".")
     return f"{where}: {gap}; {agree}{tail}"

@@ -12,6 +12,7 @@ from labui import figures as F
 from labui.entry import run_inside_app
 from labui.common import get_teacher, page_header
 from labui.lab_controls import sidebar, to_config
+from labui.run_summary import rows_caption, what_it_showed
 from labui.worker import UMAP_ON, LabWorker
 
 run_inside_app()
@@ -30,8 +31,9 @@ def session_worker() -> LabWorker:
 page_header(
     "Live lab",
     "A student BERT with narrow embeddings (d_s) learns to match the teacher's (d_t) through a learnable "
-    "matrix W_e: **L_emb = MSE(E_s W_e, E_t)**. Press **Start** and watch the loss fall to the Eckart-Young "
-    "floor, W_e's spectrum take shape, and the student's tokens land on the teacher's.",
+    "matrix W_e: **L_emb = MSE(E_s W_e, E_t)**. Press **Start** and watch the loss fall toward its Eckart-Young "
+    "floor, the student's spectrum σ(E_s W_e) rise toward the teacher's, and the student's tokens move onto the "
+    "teacher's.",
 )
 if UMAP_ON:
     layout.warm_umap_async()
@@ -173,6 +175,7 @@ def live() -> None:
         if view.status in ("preparing", "queued"):
             st.caption("The first point appears as soon as the targets and the student are ready.")
         return
+    st.caption(rows_caption(view))
     umap_note = ("UMAP is ready" if layout.umap_ready() else "UMAP is switched off on this server" if not UMAP_ON
                  else (layout.umap_error() or "UMAP is warming up in the background; PCA meanwhile"))
     method = st.radio("Map", ["PCA", "UMAP"], horizontal=True, key="lab_map_method",
@@ -189,6 +192,10 @@ def live() -> None:
     st.caption("Each dot is a teacher token, each diamond the same token's student vector E_s W_e, joined by a "
                "line; hover for the word. Pause or let the run finish to replay it with the slider.")
     st.plotly_chart(figs["we"], width="stretch", key="lab_we")
+    st.caption("W_e's own singular values show how this run, from its init, splits scale between E_s and W_e. "
+               "They are not a property of the teacher: (E_s A)(A⁻¹ W_e) gives the same loss for any invertible A, "
+               "so two runs can reach the same loss with different W_e spectra. What every run at the floor "
+               "shares is σ(E_s W_e), the teacher's top d_s singular values (the spectrum plot above).")
     export_buttons()
 
 
@@ -197,16 +204,5 @@ st.fragment(run_every=st.session_state["lab_poll"])(live)()
 
 st.divider()
 st.subheader("What it showed")
-st.markdown(
-    """
-- **The floor is real.** W_e has rank at most d_s, so E_s W_e can only hold d_s directions of the teacher.
-  The best any student can do is to keep the teacher's top d_s singular directions (Eckart-Young); the
-  energy of the rest, the shaded part of the spectrum, divided by n·d_t, is the floor. A ratio near 1 means
-  training found that best answer.
-- **W_e learns the subspace, E_s the coordinates.** The student's spectrum σ(E_s W_e) climbs onto the
-  teacher's first d_s singular values and stays at zero beyond them.
-- **Neighbours survive compression.** Even when the loss stays above zero, most of each token's nearest
-  neighbours agree with the teacher's: the map's diamonds land on their dots, group by group.
-- Try a smaller d_s (say 16): the floor rises, the shaded part grows, and the neighbour agreement drops.
-"""
-)
+# Written from this run's numbers when the page redraws whole (start, pause, finish), not on every refresh.
+st.markdown("\n".join(f"- {line}" for line in what_it_showed(worker.view())))
