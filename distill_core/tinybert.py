@@ -7,6 +7,7 @@ with W_e / W_h, on the weighted sum of the terms. It exports through ``save_pret
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -80,10 +81,11 @@ class TeacherTargets:
 def teacher_targets(teacher, sentences: list[str], gmap: list[int], max_length: int, chunk: int = 64):
     enc = tokenize(teacher.tokenizer, sentences, max_length)
     dev = teacher.device
+    model = eager_view(teacher.model)  # never the shared teacher's own attention setting
     hidden, attn = [], []
     for start in range(0, len(sentences), chunk):
         sl = slice(start, start + chunk)
-        out = teacher.model(input_ids=enc["input_ids"][sl].to(dev), attention_mask=enc["attention_mask"][sl].to(dev),
+        out = model(input_ids=enc["input_ids"][sl].to(dev), attention_mask=enc["attention_mask"][sl].to(dev),
                             token_type_ids=enc["token_type_ids"][sl].to(dev), output_hidden_states=True,
                             output_attentions=True)
         if out.attentions is None or len(out.attentions) == 0:
@@ -114,11 +116,28 @@ def corpus_targets(teacher, sentences: list[str], gmap: list[int], max_length: i
         return _CACHE[key][1]
 
 
-def _eager(model):
-    """Attention maps need the eager attention path (sdpa returns none)."""
-    if getattr(model.config, "_attn_implementation", "eager") != "eager":
-        model.set_attn_implementation("eager")
-    return model
+_EAGER: dict = {}
+_EAGER_LOCK = threading.Lock()
+
+
+def eager_view(model):
+    """The model, or a copy sharing its weights, that runs the eager attention path (sdpa returns no maps).
+
+    The teacher is shared read-only by every session: switching its own attention implementation would change
+    what every other user's forward passes run (issue 12). The copy gets its own config and module tree, but its
+    parameters and buffers are the teacher's tensors (deepcopy's memo maps each to itself): no extra weights.
+    """
+    if getattr(model.config, "_attn_implementation", "eager") == "eager":
+        return model
+    with _EAGER_LOCK:
+        hit = _EAGER.get(id(model))
+        if hit is None or hit[0] is not model:
+            shared = {id(t): t for t in (*model.parameters(), *model.buffers())}
+            view = copy.deepcopy(model, shared)
+            view.set_attn_implementation("eager")
+            _EAGER.clear()  # one view at a time: the entry holds its model, so the id cannot be reused
+            _EAGER[id(model)] = hit = (model, view)
+        return hit[1]
 
 
 def make_tinybert_student(teacher, hidden_size: int, num_hidden_layers: int):
@@ -135,7 +154,6 @@ class TinyBertTrainer:
 
     def __init__(self, config: TinyBertConfig, teacher, sentences: list[str] | None = None):
         self.config, self.teacher = config, teacher
-        _eager(teacher.model)
         config.validate(int(teacher.config.num_attention_heads))
         self.device = resolve_device(config.device)
         self.gmap = layer_map(config.num_hidden_layers, int(teacher.config.num_hidden_layers))
