@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -17,78 +16,85 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see `python -m distill_core run --help`)\n")
 
 
-def _whole(minimum: int):
-    """An argparse type: a whole number >= minimum."""
+def _whole(minimum: int | None):
+    """An argparse type: a whole number >= minimum (any whole number when minimum is None)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-        if value < minimum:
+        if minimum is not None and value < minimum:
             raise argparse.ArgumentTypeError(
                 f"{value} must be a positive whole number" if minimum == 1 else f"{value} must be {minimum} or more")
         return value
     return parse
 
 
-_positive_int, _nonneg_int = _whole(1), _whole(0)
+def _checked_float(check):
+    """An argparse type: a number that passes the setting's own check (its sentence on failure)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        try:
+            return check(value) if check else value
+        except DistillError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"{text} must be a positive finite number")
-    return value
+def _add_setting(run, f) -> None:
+    """One CLI option from a DistillConfig field's declaration (config.setting)."""
+    meta, default = f.metadata, f.default
+    kw = {"dest": f.name, "help": meta["help"] or None, "metavar": meta["flag"].lstrip("-").upper()}
+    if isinstance(default, bool):  # declared as the switch that turns the default off, e.g. --no-bias
+        kw["action"] = "store_false" if default else "store_true"
+        del kw["metavar"]
+    elif meta.get("file"):
+        kw["type"] = Path  # read in config_from_args, so a missing or empty file gets its sentence
+    elif "choices" in meta:
+        kw.update(choices=meta["choices"], default=default, metavar=None)
+    elif isinstance(default, int):
+        kw.update(type=_whole(meta.get("min")), default=default)
+    elif isinstance(default, float):
+        kw.update(type=_checked_float(meta.get("check")), default=default)
+    else:
+        kw["default"] = default
+    run.add_argument(meta["flag"], **kw)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .config import DistillConfig, declared
+
     parser = _Parser(prog="python -m distill_core", description="TinyBERT-style embedding-layer distillation.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="distil a student's embedding layer from a teacher")
-    run.add_argument("--teacher", default="bundled", help="'bundled' (all-MiniLM-L6-v2), a local folder or a hub id")
-    run.add_argument("--target", choices=("vocab", "sequence"), default="vocab")
-    run.add_argument("--student-dim", type=_positive_int, default=128, help="d_s, the student's hidden size")
-    run.add_argument("--layers", type=_nonneg_int, default=4, help="transformer layers of the student BertModel")
-    run.add_argument("--no-bias", action="store_true", help="W_e without a bias (the floor is then uncentred)")
-    run.add_argument("--init", choices=("random", "teacher_pca"), default="random")
-    run.add_argument("--steps", type=_nonneg_int, default=300)
-    run.add_argument("--lr", type=_positive_float, default=0.03)
-    run.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
-    run.add_argument("--schedule", choices=("constant", "linear", "cosine"), default="constant")
-    run.add_argument("--warmup-steps", type=_nonneg_int, default=0)
-    run.add_argument("--batch-size", type=_nonneg_int, default=0, help="rows (vocab) or sentences; 0 = all")
-    run.add_argument("--snapshot-every", type=_positive_int, default=5)
-    run.add_argument("--vocab-subset", type=_nonneg_int, default=0, help="vocab: first N tokens (0 = all)")
-    run.add_argument("--text-file", type=Path, help="sequence: a UTF-8 .txt, one sentence per line")
-    run.add_argument("--max-length", type=_positive_int, default=64)
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    for f in declared(DistillConfig, "flag"):
+        _add_setting(run, f)
     run.add_argument("--out", type=Path, help="folder for the student, W_e, run config and history")
     run.add_argument("--json", type=Path, help="file for a JSON summary of the run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
-def config_from_args(args):
-    from .config import DistillConfig
+def _read_text_file(path: Path | None) -> bytes | str:
+    if path is None:
+        return ""
+    if not path.is_file():
+        raise DistillError(f"Text file '{path}' does not exist: give a UTF-8 .txt file.")
+    text = path.read_bytes()
+    if not text.strip():
+        raise DistillError(f"Text file '{path}' is empty: put at least one sentence in it.")
+    return text
 
-    text = ""
-    if args.text_file is not None:
-        if not args.text_file.is_file():
-            raise DistillError(f"Text file '{args.text_file}' does not exist: give a UTF-8 .txt file.")
-        text = args.text_file.read_bytes()
-        if not text.strip():
-            raise DistillError(f"Text file '{args.text_file}' is empty: put at least one sentence in it.")
-    return DistillConfig(
-        teacher=args.teacher, target=args.target, hidden_size=args.student_dim, num_hidden_layers=args.layers,
-        bias=not args.no_bias, init=args.init, optimizer=args.optimizer, lr=args.lr, schedule=args.schedule,
-        warmup_steps=args.warmup_steps, steps=args.steps, batch_size=args.batch_size,
-        snapshot_every=args.snapshot_every, seed=args.seed, device=args.device, vocab_subset=args.vocab_subset,
-        max_length=args.max_length, text=text,
-    ).validate()
+
+def config_from_args(args):
+    from .config import DistillConfig, declared
+
+    values = {f.name: getattr(args, f.name) for f in declared(DistillConfig, "flag")}
+    values["text"] = _read_text_file(values["text"])
+    return DistillConfig(**values).validate()
 
 
 def summary(engine, seconds: float, world: int) -> dict:
@@ -100,7 +106,14 @@ def summary(engine, seconds: float, world: int) -> dict:
         "we_shape": [d_s, d_t], "teacher": engine.teacher.name, "target": engine.config.target,
         "target_rows": engine.targets.n_rows, "probe_loss": last.probe_loss, "mean_cosine": last.mean_cosine,
         "knn_overlap": last.knn_overlap, "world_size": world, "diverged": engine.diverged,
+        "backend": _backend(),
     }
+
+
+def _backend() -> str | None:
+    from . import distributed
+
+    return distributed.backend()
 
 
 def _progress(engine, quiet: bool):
