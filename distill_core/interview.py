@@ -208,10 +208,3 @@ QUESTIONS: tuple[Question, ...] = (
          "It becomes the student's word-embedding table",
          "It is applied at every layer at inference"), 0),
 )
-
-
-def by_key(key: str) -> Question:
-    for q in QUESTIONS:
-        if q.key == key:
-            return q
-    raise KeyError(key)

@@ -74,7 +74,8 @@ class Projection(nn.Module):
 
 
 class EmbeddingPair(nn.Module):
-    """The student's embedding module and W_e: everything embedding distillation trains, one DDP unit."""
+    """The student's embedding module and W_e: everything embedding distillation trains. Several processes keep
+    their copies equal by averaging gradients (engine._average_gradients), not through DDP."""
 
     def __init__(self, student: nn.Module, projection: Projection):
         super().__init__()

@@ -20,7 +20,6 @@ class Job:
         self._values: dict = {}
         self.error: str | None = None
         self.result = None
-        self.started = time.time()
         self.finished: float | None = None
         self._thread = threading.Thread(target=self._main, args=(work, args), daemon=True)
         self._thread.start()

@@ -400,8 +400,3 @@ def _stop_all() -> None:
         w.stop()
     for w in workers:
         w.join(2.0)
-
-
-def active_workers() -> int:
-    """How many runs hold a training slot now."""
-    return MAX_WORKERS - _SLOTS._value
