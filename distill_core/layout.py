@@ -18,10 +18,11 @@ import warnings
 
 import numpy as np
 
+from .cache import BoundedCache
+
 _UMAP_STATE = {"ready": False, "error": None, "thread": None}
 _UMAP_LOCK = threading.Lock()
-_FITTED: dict[str, "UMAPLayout"] = {}  # teacher-array hash -> fitted layout, shared read-only between sessions
-_FITTED_LOCK = threading.Lock()
+_FITTED = BoundedCache(8)  # teacher-array hash -> fitted layout, shared read-only between sessions
 
 
 class PCALayout:
@@ -106,15 +107,7 @@ def array_key(X: np.ndarray) -> str:
 
 def fitted_umap(teacher: np.ndarray, seed: int = 0) -> UMAPLayout:
     """The UMAP layout of these teacher vectors, fitted once per process and shared."""
-    key = f"{array_key(teacher)}:{seed}"
-    with _FITTED_LOCK:
-        if key in _FITTED:
-            return _FITTED[key]
-    layout = UMAPLayout(teacher, seed)  # outside the lock: a fit takes seconds
-    with _FITTED_LOCK:
-        if len(_FITTED) >= 8:
-            _FITTED.pop(next(iter(_FITTED)))
-        return _FITTED.setdefault(key, layout)
+    return _FITTED.get_or_build(f"{array_key(teacher)}:{seed}", lambda: UMAPLayout(teacher, seed))
 
 
 def median_motion(a: np.ndarray, b: np.ndarray) -> float:
