@@ -16,7 +16,7 @@ from .config import DistillConfig
 from .device import resolve_device
 from .errors import DivergedError
 from .losses import embedding_mse
-from .metrics import knn_overlap, mean_cosine
+from .metrics import GramSpectrum, knn_overlap
 from .probe import Probe
 from .seeding import seeded
 from .student import EmbeddingPair, Projection, make_student
@@ -180,35 +180,27 @@ class Engine:
     # -- observation ---------------------------------------------------------------------------------------
     @torch.no_grad()
     def evaluate(self) -> tuple[float, float, np.ndarray]:
-        """(MSE over all target rows, mean cosine, singular values of the stacked E_s W_e)."""
-        tg, cfg = self.targets, self.config
-        sq, cos_sum, rows, feats = 0.0, 0.0, 0, []
+        """(MSE over all target rows, mean cosine, singular values of the stacked E_s W_e).
+
+        One forward pass over the target rows in chunks; the spectrum comes from the (d_s, d_s) Gram matrix of
+        the student's rows (metrics.GramSpectrum), so a snapshot costs about one training step's forward."""
+        tg = self.targets
+        acc = _Totals(GramSpectrum(self.config.hidden_size, tg.centered))
         if tg.mode == "vocab":
+            table = self.pair.student.embeddings.word_embeddings.weight  # (vocab, d_s)
             for start in range(0, tg.E_t.shape[0], EVAL_CHUNK):
-                ids, t = tg.ids[start : start + EVAL_CHUNK], tg.E_t[start : start + EVAL_CHUNK]
-                e_s = self.pair.student.embeddings.word_embeddings.weight[ids]  # (c, d_s)
-                p = self.pair.projection(e_s)                            # (c, d_t)
-                sq += float((p - t).pow(2).sum()); rows += t.shape[0]
-                cos_sum += float(torch.nn.functional.cosine_similarity(p, t, dim=-1).sum())
-                feats.append(e_s)
+                sl = slice(start, start + EVAL_CHUNK)
+                e_s = table[sl] if tg.whole_table else table[tg.ids[sl]]  # (c, d_s)
+                acc.add(e_s, self.pair.projection(e_s), tg.E_t[sl])        # (c, d_t) vs (c, d_t)
         else:
             chunk = max(1, EVAL_CHUNK // tg.E_t.shape[1])
             for start in range(0, tg.E_t.shape[0], chunk):
                 sl = slice(start, start + chunk)
                 m = tg.mask[sl].bool()
                 e_s = self.pair.student.embeddings(input_ids=tg.ids[sl], token_type_ids=tg.token_type_ids[sl])
-                p, t = self.pair.projection(e_s)[m], tg.E_t[sl][m]          # (real tokens, d_t)
-                sq += float((p - t).pow(2).sum()); rows += t.shape[0]
-                cos_sum += float(torch.nn.functional.cosine_similarity(p, t, dim=-1).sum())
-                feats.append(e_s[m])
-        E = torch.cat(feats).to("cpu", torch.float64)  # (n, d_s)
-        if tg.centered:
-            E = E - E.mean(0, keepdim=True)
-        W = self.pair.projection.W_e.detach().to("cpu", torch.float64)  # (d_s, d_t)
-        # sigma(E W) = sigma(R W) with E = QR: a (d_s, d_t) SVD instead of an (n, d_t) one.
-        R = torch.linalg.qr(E, mode="r").R if E.shape[0] >= E.shape[1] else E
-        prod_sv = torch.linalg.svdvals(R @ W).numpy()
-        return sq / (rows * tg.d_t), cos_sum / rows, prod_sv
+                acc.add(e_s[m], self.pair.projection(e_s[m]), tg.E_t[sl][m])  # (real tokens, d_s / d_t)
+        prod_sv = acc.spectrum.singular_values(self.pair.projection.W_e).numpy()
+        return acc.sq / (acc.rows * tg.d_t), acc.cos / acc.rows, prod_sv
 
     @torch.no_grad()
     def snapshot(self) -> Snapshot:
@@ -241,6 +233,22 @@ class Engine:
     def teacher_spectrum(self) -> np.ndarray:
         """Singular values of the (centred) targets: the part beyond d_s is the floor."""
         return self.targets.sigma.numpy()
+
+
+@dataclass
+class _Totals:
+    """Running sums of one evaluation pass: squared error, cosine, rows, and the student rows' Gram matrix."""
+
+    spectrum: GramSpectrum
+    sq: float = 0.0
+    cos: float = 0.0
+    rows: int = 0
+
+    def add(self, e_s: torch.Tensor, pred: torch.Tensor, target: torch.Tensor) -> None:
+        self.sq += float((pred - target).pow(2).sum())
+        self.cos += float(torch.nn.functional.cosine_similarity(pred, target, dim=-1).sum())
+        self.rows += target.shape[0]
+        self.spectrum.add(e_s)
 
 
 def _optimizer(cfg: DistillConfig, params) -> torch.optim.Optimizer:

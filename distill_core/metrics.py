@@ -1,4 +1,5 @@
-"""Alignment measures between the teacher's vectors and the projected student's, row for row."""
+"""Alignment measures between the teacher's vectors and the projected student's, row for row, and the
+student's spectrum sigma(E_s W_e) from a small Gram matrix."""
 from __future__ import annotations
 
 import torch
@@ -24,3 +25,35 @@ def knn_overlap(teacher: torch.Tensor, student: torch.Tensor, k: int = 10) -> fl
     kk = t.shape[1]
     hits = (t.unsqueeze(-1) == s.unsqueeze(-2)).any(-1).sum(-1)  # (n,)
     return float(hits.float().mean() / kk)
+
+
+class GramSpectrum:
+    """sigma(E W) for a tall E (n, d_s), without ever holding E: rows arrive in chunks, only the (d_s, d_s) Gram
+    matrix E^T E and the column sums are kept.
+
+    With E = U S V^T, E^T E = V S^2 V^T and E W = U (S V^T W), so sigma(E W) = sigma(S V^T W): a (d_s, d_t)
+    SVD instead of an (n, d_t) one or a QR of the (n, d_s) matrix. Centred (a bias on W_e): E_c^T E_c =
+    E^T E - n mu mu^T with mu the column means. Float64 throughout: the Gram squares E's condition number, so
+    singular values below ~1e-7 of the largest are not resolved (they are not on any plot either)."""
+
+    def __init__(self, d_s: int, centered: bool):
+        self.gram = torch.zeros(d_s, d_s, dtype=torch.float64)
+        self.total = torch.zeros(d_s, dtype=torch.float64)
+        self.rows, self.centered = 0, centered
+
+    def add(self, e: torch.Tensor) -> None:
+        e = e.detach().to("cpu", torch.float64)  # (c, d_s)
+        self.gram += e.T @ e                      # (d_s, c) @ (c, d_s) -> (d_s, d_s)
+        self.total += e.sum(0)
+        self.rows += e.shape[0]
+
+    def singular_values(self, W: torch.Tensor) -> torch.Tensor:
+        """sigma(E W), descending, float64; W (d_s, d_t)."""
+        G = self.gram
+        if self.centered and self.rows:
+            mu = self.total / self.rows
+            G = G - self.rows * torch.outer(mu, mu)
+        lam, V = torch.linalg.eigh(G)                     # ascending; G is symmetric PSD up to rounding
+        root = lam.clamp_min(0).sqrt()
+        W = W.detach().to("cpu", torch.float64)
+        return torch.linalg.svdvals((V * root).T @ W)     # (d_s, d_s) @ (d_s, d_t) -> (d_s, d_t)
