@@ -9,6 +9,7 @@ HERE = Path(__file__).parent
 # (file, title, icon); Material icons ship with Streamlit's own font, so they render without emoji fonts.
 PAGES = [
     ("pages/home.py", "Home", ":material/home:"),
+    ("pages/primer.py", "Primer", ":material/menu_book:"),
     ("pages/lab.py", "Live lab", ":material/monitoring:"),
     ("pages/concepts.py", "Concepts", ":material/school:"),
     ("pages/sweep.py", "Dimension sweep", ":material/stacked_line_chart:"),

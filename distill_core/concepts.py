@@ -46,6 +46,27 @@ def shape_demo(n: int, d_s: int, d_t: int, seed: int = 0) -> ShapeDemo:
     return ShapeDemo(tuple(E_s.shape), tuple(W_e.shape), tuple(product.shape), tuple(E_t.shape), loss, rank)
 
 
+# The two teacher widths the pages speak of: the worked example of the source material (BERT-base) and the
+# bundled teacher (all-MiniLM-L6-v2, itself a distilled 6-layer BERT, 384 wide).
+TEACHER_WIDTHS = {"BERT-base (the usual example)": 768, "all-MiniLM-L6-v2 (bundled here)": 384}
+
+
+def example_shapes(n: int = 10, d_s: int = 128, widths: dict[str, int] | None = None) -> dict[str, str]:
+    """teacher name -> the worked shapes of L_emb for that teacher width, e.g. "(10,128) x (128,384) -> (10,384)"."""
+    return {name: f"E_s ({n},{d_s}) x W_e ({d_s},{d_t}) -> ({n},{d_t}), compared with E_t ({n},{d_t})"
+            for name, d_t in (widths or TEACHER_WIDTHS).items()}
+
+
+# Scripts the app's fonts draw (Latin, IPA, Greek, Cyrillic); anything else may show as an empty box.
+DRAWN_UP_TO = 0x052F
+
+
+def readable_token(token: str) -> str:
+    """A WordPiece token as text any font can draw: characters beyond Latin/Greek/Cyrillic, and unprintable ones,
+    are written as their code points ("幸" -> "U+5E78"), so no neighbour shows as an empty box."""
+    return "".join(c if c.isprintable() and ord(c) <= DRAWN_UP_TO else f"U+{ord(c):04X}" for c in token)
+
+
 def position_similarity(teacher, positions: int = 128) -> np.ndarray:
     """(P, P) cosine similarity between the teacher's first ``positions`` position embeddings."""
     table = teacher.embeddings.position_embeddings.weight.detach().float().cpu()

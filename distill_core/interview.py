@@ -24,10 +24,10 @@ QUESTIONS: tuple[Question, ...] = (
         "teacher's: `L_emb = MSE(E_s W_e, E_t)`. If they do, the student's first layer sees inputs laid out like "
         "the teacher's, token by token, and its neighbourhoods (which words sit near which) survive the compression.",
         "neighbour_overlap",
-        ("Make the student's embeddings, lifted by W_e, reproduce the teacher's embeddings token by token",
-         "Copy the teacher's attention maps into the student",
-         "Shrink the vocabulary so the student has fewer tokens",
-         "Train the student's classifier on the teacher's labels"), 0),
+        ("Make the student's embeddings, lifted by W_e, reproduce the teacher's token by token",
+         "Make the student's attention maps, head by head, reproduce the teacher's in every layer",
+         "Shrink the vocabulary so that the student's embedding table has fewer rows than the teacher's",
+         "Train the student's output layer on the teacher's soft labels before any other layer"), 0),
     Question(
         "encodes", "What the embedding layer encodes",
         "What information does a BERT embedding layer encode?",
@@ -36,10 +36,10 @@ QUESTIONS: tuple[Question, ...] = (
         "out similar) and token-type embeddings (which segment, A or B). The output is the only view of the input "
         "that the transformer layers ever get.",
         "position_similarity",
-        ("Token meaning, position and segment, summed and normalised",
-         "Only the token's identity, as a one-hot vector",
-         "The attention weights of the first layer",
-         "The sentence's label"), 0),
+        ("Token meaning, position and segment: three learned vectors summed, then normalised",
+         "Only the token's identity, as a fixed one-hot vector that later layers turn into meaning",
+         "The first layer's attention weights, computed from each token and its neighbours",
+         "The token's meaning only; positions are added later, inside each attention layer"), 0),
     Question(
         "align_early", "Why align early",
         "Why align the student with the teacher at the embedding layer, and not only at the output?",
@@ -48,10 +48,10 @@ QUESTIONS: tuple[Question, ...] = (
         "signal (one target vector per token) instead of one per sentence. It is also cheap: the targets need only "
         "the teacher's embedding module, not its transformer layers.",
         "forward_cost",
-        ("It gives every later layer teacher-like inputs and a dense per-token signal, and needs no attention",
-         "Because the output layer cannot be distilled",
-         "Because embeddings are the largest part of every model's compute",
-         "It removes the need for any later distillation"), 0),
+        ("Every later layer gets teacher-like inputs, and each token gives a dense target of its own",
+         "The output layer cannot be distilled, so the embedding layer is the only place left to align",
+         "Embeddings hold most of a model's compute, so aligning them saves the most training time",
+         "Once the embeddings match, the later layers need no distillation loss and no training of their own"), 0),
     Question(
         "mse", "Why MSE (and what cosine would change)",
         "Why is the embedding loss an MSE and not, say, a cosine similarity?",
@@ -61,10 +61,10 @@ QUESTIONS: tuple[Question, ...] = (
         "of the MSE remains. DistilBERT, for one, adds a cosine loss on hidden states, but "
         "that asks a weaker question.",
         "cosine_vs_mse",
-        ("MSE matches both direction and length and has a known optimum; cosine ignores length",
-         "MSE is the only differentiable loss",
-         "Cosine similarity cannot be computed between different widths",
-         "MSE makes W_e unnecessary"), 0),
+        ("MSE asks for the same direction and length, and its optimum is known in closed form",
+         "MSE is the only loss that stays differentiable when the two widths d_s and d_t differ",
+         "Cosine similarity cannot be computed between vectors of d_s and d_t dimensions at all",
+         "MSE makes W_e unnecessary, because it compares the two tables directly, element by element"), 0),
     Question(
         "role_we", "The role of W_e",
         "What does W_e do, and why is it learnable rather than fixed?",
@@ -73,21 +73,23 @@ QUESTIONS: tuple[Question, ...] = (
         "teacher's. A learned W_e can pick the teacher's most important directions; a frozen random one maps into a "
         "random d_s-dimensional subspace, and the loss then stalls well above the floor.",
         "frozen_vs_learned",
-        ("It learns the map from the student's space to the teacher's; a fixed random map wastes the student's dimensions",
-         "It is the student's word-embedding table",
-         "It is fixed to the identity matrix",
-         "It normalises the teacher's embeddings"), 0),
+        ("It learns the map into the teacher's space; a fixed random map wastes the student's width",
+         "It is the student's word-embedding table, kept after training and used at inference time",
+         "It is fixed to a slice of the identity matrix, so the student copies the first d_s columns",
+         "It normalises the teacher's embeddings so that their scale matches the student's own scale"), 0),
     Question(
         "bridge", "How W_e bridges dimensions",
         "With a 768-wide teacher and a 128-wide student, what are the shapes in L_emb for 10 tokens?",
         "E_s is (10, 128), W_e is (128, 768), so E_s W_e is (10, 768), the same shape as E_t (10, 768); the MSE "
         "averages the 10 x 768 squared differences. E_s W_e has rank at most 128: the student can only reproduce "
-        "a 128-dimensional slice of the teacher's 768 dimensions.",
+        "a 128-dimensional slice of the teacher's 768 dimensions. The teacher bundled here, all-MiniLM-L6-v2 (itself "
+        "a distilled 6-layer BERT), is 384 wide: there W_e is (128, 384), E_s W_e and E_t are (10, 384), and the "
+        "128 kept dimensions are a third of the teacher's instead of a sixth.",
         "shape_demo",
         ("(10,128) x (128,768) -> (10,768), compared with E_t (10,768)",
          "(10,768) x (768,128) -> (10,128), compared with E_t (10,128)",
-         "(128,10) x (10,768) -> (128,768)",
-         "(10,128) + (10,768): the two are concatenated"), 0),
+         "(128,10) x (10,768) -> (128,768), compared with E_t (128,768)",
+         "(10,128) x (128,128) -> (10,128), compared with E_t (10,768)"), 0),
     Question(
         "benefits", "Benefits for a small BERT",
         "What does a small BERT gain from embedding distillation?",
@@ -96,22 +98,24 @@ QUESTIONS: tuple[Question, ...] = (
         "and positional knowledge instead of from noise, which the later stages (hidden states, attention, "
         "prediction layer) then build on; TinyBERT's ablations lose accuracy when stages are dropped. W_e costs nothing at inference: it is discarded.",
         "params",
-        ("Smaller tables that start from the teacher's knowledge, with no inference cost for W_e",
-         "A larger vocabulary",
-         "Faster attention in the teacher",
-         "It removes the need for a tokenizer"), 0),
+        ("Smaller tables that start from the teacher's knowledge; W_e costs nothing at inference",
+         "A larger vocabulary, because the student learns new tokens from the teacher's table",
+         "Faster attention in the teacher, since its embedding layer no longer needs to run",
+         "No tokenizer at inference, because the embeddings already encode every word's meaning"), 0),
     Question(
         "relations", "Token-level relationships",
         "Does matching embeddings row by row also keep relationships between tokens?",
-        "Largely, yes. If E_s W_e is close to E_t for every token, differences and angles between tokens are close "
-        "too, so nearest neighbours (dog near cat, Monday near Tuesday) are kept; how many depends on d_s, because "
-        "the rank-d_s map keeps the teacher's largest directions and drops the fine ones. The kNN overlap between "
-        "the teacher's and the projected student's neighbour lists measures it.",
+        "When the loss is small compared with the spread of the targets, yes: if E_s W_e is close to E_t for every "
+        "token, differences and angles between tokens are close too, so nearest neighbours (dog near cat, Monday "
+        "near Tuesday) are kept. How many depends on d_s, because the rank-d_s map keeps the teacher's largest "
+        "directions and drops the fine ones that often separate near neighbours: a narrow student can keep fewer "
+        "than half. The kNN overlap between the teacher's and the projected student's neighbour lists measures it; "
+        "Show me measures it here.",
         "neighbour_overlap",
-        ("Yes, mostly: close rows give close distances, and a wider student keeps more neighbours",
-         "No: MSE destroys all pairwise structure",
-         "Only if the loss is exactly zero",
-         "Only for tokens in the same sentence"), 0),
+        ("Mostly: close rows give close distances; a wider student usually keeps more neighbours",
+         "No: an MSE on single rows says nothing about pairs of tokens, so neighbours are lost",
+         "Only if the loss reaches exactly zero; any error at all scrambles the neighbour lists",
+         "Only for tokens of the same sentence, since the loss is averaged one sentence at a time"), 0),
     Question(
         "where", "Where in the forward pass",
         "Where in the forward pass does the embedding loss attach, and why does that matter?",
@@ -122,9 +126,9 @@ QUESTIONS: tuple[Question, ...] = (
         "attention, hidden states, prediction), used in general distillation and again in task distillation.",
         "diagram",
         ("After LayerNorm(word + position + type), before the first transformer layer",
-         "After the last transformer layer",
-         "On the attention scores of layer 1",
-         "On the classifier's logits"), 0),
+         "After the last transformer layer, on the hidden state that the classifier reads",
+         "On the attention scores of the first layer, before the softmax is applied to them",
+         "On the classifier's logits, after the task head, as in classic distillation"), 0),
     Question(
         "stays_high", "A loss that stays high",
         "Your embedding loss stops falling at a high value. What can it tell you?",
@@ -134,10 +138,10 @@ QUESTIONS: tuple[Question, ...] = (
         "badly initialised W_e, too few steps, or a bug (padding in the loss, a teacher left in train mode whose "
         "targets are noisy).",
         "loss_stays_high",
-        ("Compare with the Eckart-Young floor: on it means capacity; above it means optimisation or a bug",
-         "It always means the learning rate is too large",
-         "It means the teacher is badly trained",
-         "It means the vocabulary is too small"), 0),
+        ("Compare it with the floor: on it means capacity; well above it, optimisation or a bug",
+         "It always means the learning rate is too large, so divide it by ten and train again",
+         "It means the teacher is badly trained, so no student could ever match its targets",
+         "It means the vocabulary is too small, so more tokens must be added to the student"), 0),
     Question(
         "floor", "The floor",
         "What is the lowest embedding loss a d_s-wide student can reach?",
@@ -146,22 +150,25 @@ QUESTIONS: tuple[Question, ...] = (
         "W_e has a bias) target rows. In the vocabulary mode every row of E_s is free, so the bound is reached. It "
         "costs one SVD and gives each run an honest reference.",
         "ds_comparison",
-        ("sum over i > d_s of sigma_i^2 / (n d_t), from the SVD of the targets",
-         "Zero, for any d_s, with enough training",
-         "The teacher's training loss",
-         "1 / d_s"), 0),
+        ("The sum over i > d_s of σᵢ² / (n d_t), from the SVD of the (centred) targets",
+         "Zero for any d_s, given enough steps, because W_e can always be made larger",
+         "The teacher's own pre-training loss, since a student cannot beat its teacher",
+         "The sum over i ≤ d_s of σᵢ² / (n d_t): the share of energy the student keeps"), 0),
     Question(
         "non_unique", "W_e is not unique",
         "Is the learned W_e unique? What do its singular values tell you?",
         r"No. For any invertible A (d_s x d_s), $(E_s A)(A^{-1} W_e) = E_s W_e$: same predictions, same loss, but W_e's "
         "singular values change with A. Only the product E_s W_e is determined, so read its spectrum, not W_e's, "
-        "against the teacher's. That is also why W_e is thrown away after distillation: it is a bridge for the "
-        "loss, not part of the student, and the student's coordinates are only defined up to such an A.",
+        "against the teacher's: at the floor σ(E_s W_e) equals the teacher's top d_s singular values in every run. "
+        "W_e's own spectrum, as the Live lab plots it, records how one run split scale between E_s and W_e from its "
+        "init; another init, seed or optimiser reaches the same loss with a different one. That is also why W_e is "
+        "thrown away after distillation: it is a bridge for the loss, not part of the student, and the student's "
+        "coordinates are only defined up to such an A.",
         "non_uniqueness",
-        ("No: E_s A and A^-1 W_e give the same loss; only the product's spectrum is meaningful",
-         "Yes: it is always the top d_s singular vectors of the teacher",
-         "Yes: Adam converges to a unique minimum",
-         "No, but its singular values are unique"), 0),
+        ("No: (E_s A, A⁻¹ W_e) gives the same loss; only the product's spectrum is fixed",
+         "Yes: it always equals the top d_s singular vectors of the teacher's target matrix",
+         "Yes: Adam converges to one minimum, so W_e's singular values are the same in every run",
+         "No, but its singular values are unique, so they can be read against the teacher's"), 0),
     Question(
         "padding", "Padding",
         "Should padded positions count in the embedding loss?",
@@ -169,10 +176,10 @@ QUESTIONS: tuple[Question, ...] = (
         "produces. Averaging it in (as TinyBERT's code does) spends capacity on copying it and makes the reported "
         "loss depend on how much padding the batch has. Mask it: average the squared error over real tokens x d_t only.",
         "padding",
-        ("No: mask them, their targets carry no meaning and they bias the loss",
-         "Yes: they teach the student positions",
-         "It makes no difference to the gradient",
-         "Only in the vocabulary mode"), 0),
+        ("No: mask them; their targets come from no real input and skew the reported loss",
+         "Yes: padded positions still teach the student its position embeddings for free",
+         "It makes no difference, since the gradient at padded positions is always zero",
+         "Only in the vocabulary mode, where every row of the table is a real token anyway"), 0),
     Question(
         "eval_mode", "Teacher in eval mode",
         "Why must the teacher be in eval mode when producing embedding targets?",
@@ -181,10 +188,10 @@ QUESTIONS: tuple[Question, ...] = (
         "element that it can never fit: the loss sits on that noise, not on the floor, and the gradients are noisy. "
         "Use eval() and no_grad(); the targets are then fixed and can even be computed once.",
         "teacher_dropout",
-        ("Dropout in train mode adds random noise to every target, which the student can never fit",
-         "Eval mode makes the teacher larger",
-         "Train mode changes the tokenizer",
-         "It makes no difference to the embedding layer"), 0),
+        ("In train mode dropout adds fresh noise to every target, noise no student can fit",
+         "Eval mode switches the teacher to a larger hidden size, which gives richer targets",
+         "Train mode changes the tokenizer, so the teacher's token ids no longer line up",
+         "It makes no difference, because BERT's embedding layer has no dropout at all"), 0),
     Question(
         "same_width", "When d_s = d_t",
         "What happens when the student is as wide as the teacher, d_s = d_t?",
@@ -192,10 +199,10 @@ QUESTIONS: tuple[Question, ...] = (
         "loss keeps falling until optimisation stops it. W_e can be any invertible matrix, the identity included, so "
         "nothing is compressed in the embedding layer; savings must then come from fewer or thinner layers.",
         "same_width",
-        ("The floor is zero and the loss can fall towards zero; no compression in the embeddings",
-         "The loss is stuck at the same floor as d_s = d_t / 2",
-         "W_e must be the identity",
-         "Training diverges"), 0),
+        ("The floor is zero, so the loss can keep falling; the embeddings are not compressed",
+         "The loss stops on the same floor as a student of half the width, d_s = d_t / 2",
+         "W_e must be the identity matrix, or the two spaces cannot be compared at all",
+         "Training diverges, because a square W_e makes the loss surface flat everywhere"), 0),
     Question(
         "after", "After distillation",
         "What happens to W_e once distillation is over?",
@@ -203,8 +210,8 @@ QUESTIONS: tuple[Question, ...] = (
         "the teacher's during training. Keeping it would add d_s x d_t parameters and lift the student to d_t, "
         "undoing the compression.",
         "params",
-        ("It is thrown away: it only served the loss",
-         "It is merged into the student's classifier",
-         "It becomes the student's word-embedding table",
-         "It is applied at every layer at inference"), 0),
+        ("It is thrown away: it existed only so that the loss could compare the two spaces",
+         "It is merged into the student's classifier, so that the student predicts in d_t space",
+         "It becomes the student's word-embedding table for the rest of its training",
+         "It is applied after every layer at inference, to lift the student back to d_t"), 0),
 )

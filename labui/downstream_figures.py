@@ -66,19 +66,26 @@ def steps_to_target(summaries, max_steps: int, targets: dict[str, float]) -> go.
     tasks = list(dict.fromkeys(s.task for s in summaries))
     fig = make_subplots(rows=1, cols=max(1, len(tasks)), shared_yaxes=True,
                         subplot_titles=[f"{t}: reach {targets.get(t, 0):.0%}" for t in tasks])
+    # Each start gets one legend entry, from its first trace that has points: a start whose seeds never reached
+    # the target in the first task has an empty box there, and plotly leaves empty traces out of the legend.
+    in_legend: set[str] = set()
     for col, task in enumerate(tasks, start=1):
         for s in (s for s in summaries if s.task == task):
             color, label = COLORS.get(s.variant, "#555"), LABELS.get(s.variant, s.variant)
             reached = [v for v in s.steps_to_target if v is not None]
             missed = len(s.steps_to_target) - len(reached)
+            box_legend = bool(reached) and s.variant not in in_legend
+            in_legend |= {s.variant} if box_legend else set()
             fig.add_trace(go.Box(y=reached, x=[label] * len(reached), name=label, marker_color=color,
                                  boxpoints="all", jitter=0.3, pointpos=0, legendgroup=s.variant,
-                                 showlegend=col == 1, hovertemplate="%{y} steps<extra>" + label + "</extra>"),
+                                 showlegend=box_legend, hovertemplate="%{y} steps<extra>" + label + "</extra>"),
                           row=1, col=col)
             if missed:
-                fig.add_trace(go.Scatter(x=[label] * missed, y=[max_steps] * missed, mode="markers",
+                miss_legend = s.variant not in in_legend
+                in_legend.add(s.variant)
+                fig.add_trace(go.Scatter(x=[label] * missed, y=[max_steps] * missed, mode="markers", name=label,
                                          marker=dict(symbol="x", size=11, color=color), legendgroup=s.variant,
-                                         showlegend=False, hovertemplate="not reached in %{y} steps<extra></extra>"),
+                                         showlegend=miss_legend, hovertemplate="not reached in %{y} steps<extra></extra>"),
                               row=1, col=col)
     fig.update_yaxes(title_text="steps (x: not reached)", row=1, col=1, rangemode="tozero")
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white", boxmode="group",

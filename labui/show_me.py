@@ -41,7 +41,7 @@ def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
     if key == "neighbour_overlap":
         exp = X.neighbour_overlap(teacher, vocab, steps=steps)
         fig = tf.bars_figure(exp.numbers, exp.title, "share of the teacher's neighbours kept")
-        return Shown(fig, exp.numbers | {f"{c.label}: MSE": c.final for c in exp.curves}, exp.conclusion)
+        return Shown(fig, exp.numbers | {f"{c.label}: MSE": c.final for c in exp.curves}, overlap_conclusion(exp.numbers))
     if key == "non_uniqueness":
         exp = X.non_uniqueness(vocab, steps=min(steps, 80))
         return Shown(tf.singular_values_figure(exp.arrays), exp.numbers, exp.conclusion)
@@ -64,11 +64,13 @@ def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
                                                 "mean cos, positions 64 or more apart (first 128)": far},
                      "Neighbouring positions have similar vectors; far-apart ones much less: order is encoded smoothly.")
     if key == "shape_demo":
-        demo = shape_demo(10, 128, 768)
+        demo, here = shape_demo(10, 128, 768), shape_demo(10, 128, teacher.hidden_size)
         fig = tf.bars_figure({"E_s columns (d_s)": 128, "E_s W_e columns": 768, "E_t columns (d_t)": 768,
-                              "rank of E_s W_e": demo.rank}, demo.formula(), "size")
+                              "rank of E_s W_e": demo.rank}, demo.formula() + " (BERT-base teacher)", "size")
         return Shown(fig, {"MSE of random E_s W_e vs random E_t": demo.loss, "rank of E_s W_e": demo.rank},
-                     f"{demo.formula()}: the product has E_t's shape, and rank at most min(n, d_s) = {demo.rank}.")
+                     f"BERT-base (d_t = 768): {demo.formula()}. This app's teacher (d_t = {teacher.hidden_size}): "
+                     f"{here.formula()}. Either way the product has E_t's shape, and rank at most min(n, d_s) = "
+                     f"{demo.rank}.")
     if key == "params":
         cfg = teacher.config
         rows = {"teacher": teacher_params(cfg)} | {f"student d_s = {d}": student_params(cfg, d) for d in (128, 312)}
@@ -79,6 +81,16 @@ def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
         return Shown(tf.stack_diagram(teacher.config.num_hidden_layers, 4), {},
                      "The embedding loss needs only the two embedding modules: no transformer layer runs.")
     raise KeyError(f"unknown experiment '{key}'")
+
+
+def overlap_conclusion(numbers: dict[str, float]) -> str:
+    """What this run measured, in words: the shares kept, and whether most neighbours survived."""
+    shares = "; ".join(f"{name.split(':')[0]} keeps {v:.0%}" for name, v in numbers.items())
+    lows = [name.split(":")[0] for name, v in numbers.items() if v < 0.5]
+    tail = (f" Fewer than half survive at {', '.join(lows)}: a narrow student keeps the teacher's largest directions, "
+            "and the fine ones that separate near neighbours are part of what the floor drops." if lows
+            else " Most neighbourhoods survive at every width tried.")
+    return f"Of each probe word's nearest neighbours in the teacher, {shares}.{tail}"
 
 
 KEYS = ("loss_stays_high", "frozen_vs_learned", "ds_comparison", "same_width", "cosine_vs_mse", "neighbour_overlap",

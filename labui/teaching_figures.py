@@ -5,10 +5,23 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from distill_core.concepts import readable_token
+from distill_core.tinybert_losses import layer_map
+
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 GREY = "#9ca3af"
 LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.2))
 LOG_Y = dict(type="log", dtick="D2", tickformat=".0e")  # labels at 1, 2, 5 x 10^k, all in one format
+
+
+def nice_ticks(hi: float, count: int = 5) -> list[float]:
+    """Ticks 0, s, 2s, ... covering [0, hi] with s one of 1, 2, 2.5, 5 x 10^k: round numbers a reader can use."""
+    if not hi > 0:
+        return [0.0]
+    raw = hi / count
+    mag = 10 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    return [float(round(i * step, 10)) for i in range(int(np.ceil(hi / step - 1e-9)) + 1)]
 
 
 def _style(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -57,6 +70,25 @@ def singular_values_figure(sv: dict[str, np.ndarray]) -> go.Figure:
     return _style(fig, "Singular values under a change of basis A", 400)
 
 
+def soft_targets(logits, temperature: float) -> np.ndarray:
+    """softmax(z / T): Hinton et al.'s softened teacher distribution; T = 1 is the teacher's own output."""
+    z = np.asarray(logits, dtype=float) / temperature
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def soft_targets_figure(labels: list[str], logits, temperature: float) -> go.Figure:
+    """The hard label (one-hot on the top class) beside the teacher's soft targets at temperature T."""
+    soft = soft_targets(logits, temperature)
+    hard = (np.arange(len(soft)) == int(np.argmax(soft))).astype(float)
+    fig = go.Figure([go.Bar(x=labels, y=hard.tolist(), name="hard label (one-hot)", marker_color=GREY),
+                     go.Bar(x=labels, y=soft.tolist(), name=f"teacher's soft targets, T = {temperature:g}",
+                            marker_color=PALETTE[0], text=[f"{p:.2f}" for p in soft], textposition="outside")])
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title="probability", range=[0, 1.15])
+    return _style(fig, "What the student learns from: one label, or the teacher's whole distribution", 340)
+
+
 # -- the teacher's embeddings ----------------------------------------------------------------------------------
 def position_heatmap(sim: np.ndarray) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=sim, colorscale="RdBu", zmid=0, zmin=-1, zmax=1, colorbar=dict(title="cos")))
@@ -66,7 +98,7 @@ def position_heatmap(sim: np.ndarray) -> go.Figure:
 
 
 def _unique_labels(tokens: list[str]) -> list[str]:
-    return [f"{i}:{t}" for i, t in enumerate(tokens)]  # plotly merges equal category labels
+    return [f"{i}:{readable_token(t)}" for i, t in enumerate(tokens)]  # plotly merges equal category labels
 
 
 def sentence_heatmap(tokens: list[str], output: np.ndarray, dims: int = 64) -> go.Figure:
@@ -90,6 +122,12 @@ def sentence_norms(tokens: list[str], parts: dict[str, np.ndarray]) -> go.Figure
 
 
 # -- the forward pass ------------------------------------------------------------------------------------------
+def g_label(m: int, teacher_layers: int, student_layers: int) -> str:
+    """'g(2) = ⌊2·6/4⌋ = ⌊3⌋ = 3': the layer map's rounding written out, as layer_map computes it."""
+    exact = m * teacher_layers / student_layers
+    return f"g({m}) = ⌊{m}·{teacher_layers}/{student_layers}⌋ = ⌊{exact:g}⌋ = {m * teacher_layers // student_layers}"
+
+
 def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure:
     """Teacher and student stacks side by side; the embedding loss in colour, TinyBERT's other losses grey."""
     fig = go.Figure()
@@ -115,10 +153,12 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
     box(tx, top, "prediction layer", GREY)
     box(sx, top, "prediction layer", GREY)
     loss(0, 0, "L_emb = MSE(E_s W_e, E_t)", "#dc2626", 4)
-    for j in range(student_layers):
-        y_s = 1 + j * teacher_layers / student_layers
-        y_t = 1 + (j + 1) * teacher_layers // student_layers - 1
-        loss(y_t, y_s, "L_attn + L_hidn" if j == student_layers - 1 else "", "#d1d5db", 1.5)
+    # The same map as the TinyBERT page trains with: g(m) = floor(m L_t / L_s), the last layer onto the last.
+    for m, g in enumerate(layer_map(student_layers, teacher_layers), start=1):
+        y_s = 1 + (m - 1) * teacher_layers / student_layers
+        loss(g, y_s, "", "#9ca3af", 1.5)
+        fig.add_annotation(x=sx - 0.05, y=y_s + h / 2, xanchor="right", yanchor="bottom", showarrow=False,
+                           text=g_label(m, teacher_layers, student_layers), font=dict(color="#6b7280", size=11))
     loss(top, top, "L_pred", "#d1d5db", 1.5)
     fig.add_annotation(x=tx + w / 2, y=top + 1.0, text="<b>teacher</b>", showarrow=False)
     fig.add_annotation(x=sx + w / 2, y=top + 1.0, text="<b>student</b>", showarrow=False)
@@ -127,7 +167,8 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
     fig.update_xaxes(visible=False, range=[-0.3, sx + w + 0.3])
     fig.update_yaxes(visible=False, range=[-0.8, top + 1.4])
     fig.update_layout(showlegend=False)
-    return _style(fig, "Where the embedding loss attaches (TinyBERT's other losses in grey)", 560)
+    return _style(fig, "Where the embedding loss attaches (TinyBERT's other losses in grey, L_attn + L_hidn "
+                       "between mapped layers)", 560)
 
 
 def stages_dot() -> str:
@@ -161,7 +202,10 @@ def floor_vs_ds_figure(dims, floors: dict[str, np.ndarray], params: np.ndarray |
         fig.add_vline(x=teacher_dim, line_dash="dot", line_color=GREY, annotation_text="d_s = d_t")
     fig.update_xaxes(title="student width d_s", type="log")
     fig.update_yaxes(title="floor (MSE)", secondary_y=False, **LOG_Y)
-    fig.update_yaxes(title="parameters (millions)", type="linear", secondary_y=True, showgrid=False, rangemode="tozero")
+    # Explicit round ticks: the automatic ones on this second axis came out at 0.59, 2.09, 3.59...
+    ticks = nice_ticks(max(params) / 1e6) if params is not None and len(params) else [0.0]
+    fig.update_yaxes(title="parameters (millions)", type="linear", secondary_y=True, showgrid=False,
+                     tickmode="array", tickvals=ticks, range=[0, ticks[-1] * 1.02])
     return _style(fig, "The best reachable loss falls as the student widens", 460)
 
 
@@ -176,6 +220,18 @@ def sweep_figure(dims, floors, reached_dims=(), reached=()) -> go.Figure:
     fig.update_xaxes(title="student width d_s", type="log")
     fig.update_yaxes(title="MSE", **LOG_Y)
     return _style(fig, "Short training runs against the floor", 420)
+
+
+def sig(x: float, digits: int = 3) -> str:
+    """Significant figures, not decimals: 0.000158 and 0.000151 must not both print as 0.0002."""
+    return f"{x:.{digits}g}"
+
+
+def sweep_table(dims, reached, floors, n_rows: int) -> dict[str, list[str]]:
+    """The short runs as table columns, in significant figures, the floor's rows in its header."""
+    ratios = np.asarray(reached, dtype=float) / np.asarray(floors, dtype=float)
+    return {"d_s": [int(d) for d in dims], "reached": [sig(v) for v in reached],
+            f"floor (n = {n_rows:,} rows)": [sig(v) for v in floors], "reached / floor": [f"{r:.3f}" for r in ratios]}
 
 
 def params_figure(rows: dict[str, dict[str, int]]) -> go.Figure:

@@ -5,10 +5,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+# Plotly draws <sub>/<sup> in titles as real sub- and superscripts (no MathJax needed).
 TERM_TITLES = {
-    "embedding": "embedding  MSE(E_s W_e, E_t)",
-    "hidden": "hidden states  Σ_m MSE(H_s W_h, H_t^g(m))",
-    "attention": "attention  Σ_m MSE(A_s, A_t^g(m))",
+    "embedding": "embedding: MSE(E<sub>s</sub> W<sub>e</sub>, E<sub>t</sub>)",
+    "hidden": "hidden states: Σ<sub>m</sub> MSE(H<sub>s</sub><sup>m</sup> W<sub>h</sub>, H<sub>t</sub><sup>g(m)</sup>)",
+    "attention": "attention: Σ<sub>m</sub> MSE(A<sub>s</sub><sup>m</sup>, A<sub>t</sub><sup>g(m)</sup>)",
     "total": "total (weighted sum, minimised)",
 }
 TERM_COLORS = {"embedding": "#0f9d8a", "hidden": "#3b6fd6", "attention": "#c2418a", "total": "#222222"}

@@ -2,11 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from distill_core.concepts import change_of_basis, neighbours, position_similarity, sentence_view, shape_demo
+from distill_core.concepts import (TEACHER_WIDTHS, change_of_basis, example_shapes, neighbours, position_similarity,
+                                   readable_token, sentence_view, shape_demo)
 from distill_core.errors import DistillError
 from distill_core.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
 from labui.common import page_header, require_teacher
+from labui.run_summary import rows_phrase
+from distill_core.tinybert_losses import layer_map
 
 QUICK = dict(rows=3000, d_s=128, steps=80)  # a student trained in seconds on CPU, on 3,000 vocabulary rows
 
@@ -14,8 +17,8 @@ page_header(
     "Concepts",
     "TinyBERT distils a teacher into a narrower student layer by layer. The first of its losses works on the "
     "embedding layer: `L_emb = MSE(E_s W_e, E_t)`. This page looks at what that layer holds in a real teacher "
-    "(all-MiniLM-L6-v2, 384 wide), works the formula with real tensors, places the loss in the forward pass, "
-    "and takes W_e apart.",
+    "(all-MiniLM-L6-v2, 384 wide, itself a distilled 6-layer BERT; the usual textbook teacher, BERT-base, is 768 "
+    "wide), works the formula with real tensors, places the loss in the forward pass, and takes W_e apart.",
 )
 teacher = require_teacher()
 
@@ -60,8 +63,9 @@ with right:
 
 st.subheader("Nearest neighbours: teacher and student")
 st.markdown(
-    f"A student with d_s = {QUICK['d_s']} trained for {QUICK['steps']} steps on {QUICK['rows']:,} vocabulary rows "
-    "(plus the word-group words). Neighbours are by cosine among those rows; the student's are taken in the "
+    f"A student with d_s = {QUICK['d_s']} trained for {QUICK['steps']} steps on the first {QUICK['rows']:,} ordinary "
+    "tokens plus the word-group words (the same rows as Interview prep and the sweep's short runs). Neighbours are "
+    "by cosine among those rows; the student's are taken in the "
     "teacher's space, E_s W_e + b, because that is what the loss compares (its own d_s axes are defined only up "
     "to a change of basis, see section 4)."
 )
@@ -71,10 +75,14 @@ if st.button("Train the quick student", key="train_quick") or st.session_state.g
     word = st.text_input("A word", "happy", key="word")
     try:
         nb = neighbours(teacher.tokenizer, targets, fit.projected(), word)
-        table = pd.DataFrame({"teacher": [f"{w} ({s:.2f})" for w, s in nb.teacher],
-                              "student (E_s W_e + b)": [f"{w} ({s:.2f})" for w, s in nb.student]})
+        table = pd.DataFrame({"teacher": [f"{readable_token(w)} ({s:.2f})" for w, s in nb.teacher],
+                              "student (E_s W_e + b)": [f"{readable_token(w)} ({s:.2f})" for w, s in nb.student]})
         st.dataframe(table, hide_index=True)
         st.metric("Neighbours shared", f"{nb.overlap:.0%}")
+        st.caption(f"Among {rows_phrase('vocab', targets.n_rows, QUICK['rows'])} (n = {targets.n_rows:,}); its "
+                   f"floor for d_s = {QUICK['d_s']} is {targets.floor(QUICK['d_s']):.3g}, reached "
+                   f"{fit.curve.final:.3g} ({fit.curve.final / targets.floor(QUICK['d_s']):.2f}× the floor). Tokens in "
+                   "scripts the page's font may lack are written as code points (U+XXXX).")
     except DistillError as exc:
         st.error(str(exc))
 
@@ -98,10 +106,18 @@ except DistillError as exc:
     st.error(str(exc))
 st.caption("The tensors are random (E_s ~ N(0, 0.02), E_t ~ N(0, 1)), so the MSE is about 1, the variance of E_t. "
            "The shapes are the point: W_e lifts each d_s-dim row to d_t so it can be compared element by element.")
+st.markdown("The same example for both teachers (they differ only in d_t):\n"
+            + "\n".join(f"- {name}, d_t = {TEACHER_WIDTHS[name]}: `{shapes}`"
+                        for name, shapes in example_shapes(int(n), int(d_s)).items()))
 
 # -- 3. where it attaches ------------------------------------------------------------------------------------------
 st.header("3. Where the loss attaches")
-st.plotly_chart(tf.stack_diagram(teacher.config.num_hidden_layers, 4), width="stretch")
+L_t = teacher.config.num_hidden_layers
+st.plotly_chart(tf.stack_diagram(L_t, 4), width="stretch")
+st.caption(f"Layer map for {L_t} teacher layers and 4 student layers: g(m) = ⌊m·L_t/L_s⌋, the uniform map rounded "
+           "down (TinyBERT's g(m) = 3m for 12 → 4 needs no rounding). Exactly: "
+           + ", ".join(f"{m}·{L_t}/4 = {m * L_t / 4:g}" for m in range(1, 5)) + ", so student layers 1-4 read "
+           "teacher layers " + ", ".join(map(str, layer_map(4, L_t))) + ": the map the TinyBERT losses page trains with.")
 st.markdown(
     "The embedding loss reads the output of both embedding modules; no transformer layer has to run. TinyBERT adds "
     "attention and hidden-state losses between mapped layers and a prediction loss at the top (grey). They are "
@@ -118,7 +134,11 @@ st.markdown(
     "runs in its own d_s-wide space.\n"
     "- **Not unique**: for any invertible A, (E_s A)(A⁻¹ W_e) = E_s W_e, the same loss with a different W_e. "
     "The singular values of W_e change with A; those of the product do not, and it is the product's spectrum that "
-    "the floor, sum over i > d_s of σᵢ²/(n d_t), speaks about."
+    "the floor, sum over i > d_s of σᵢ²/(n d_t), speaks about.\n"
+    "- **So read two spectra two ways.** The Live lab's W_e plot shows how *that* run, from its init, spread scale "
+    "between E_s and W_e: the init, the optimiser and the learning rate decide the split, and two runs can reach "
+    "the same loss with different W_e spectra. σ(E_s W_e) is the invariant one: at the floor it equals the "
+    "teacher's top d_s singular values, in every run."
 )
 if st.session_state.get("quick_ready"):
     targets, fit = quick_student(teacher.source)

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from distill_core import layout
+from distill_core.concepts import TEACHER_WIDTHS, example_shapes
 from labui.entry import run_inside_app
 from labui.common import page_header
 from labui.worker import UMAP_ON
@@ -19,9 +20,15 @@ page_header(
 st.latex(r"\mathcal{L}_{emb} = \mathrm{MSE}\left(E_s W_e,\; E_t\right), \qquad "
          r"E_s \in \mathbb{R}^{n \times d_s},\; W_e \in \mathbb{R}^{d_s \times d_t},\; E_t \in \mathbb{R}^{n \times d_t}")
 st.markdown(
-    "For example, with a teacher of width d_t = 768, a student of width d_s = 128 and 10 tokens: "
-    "E_s (10 × 128) @ W_e (128 × 768) gives a (10 × 768) matrix, compared entry by entry with E_t (10 × 768)."
+    "For example, a student of width d_s = 128 and 10 tokens. The usual textbook teacher, BERT-base, is 768 wide; "
+    "the one bundled here, all-MiniLM-L6-v2 (itself a distilled 6-layer BERT), is 384 wide, so the shapes differ:\n"
+    + "\n".join(f"- {name}, d_t = {TEACHER_WIDTHS[name]}: `{shapes}`" for name, shapes in example_shapes().items())
 )
+try:
+    st.page_link("pages/primer.py", label="New to distillation? Start with the one-screen primer",
+                 icon=":material/menu_book:")
+except Exception:  # the page run on its own, outside the app's navigation
+    st.markdown("New to distillation? Open the **Primer** from the navigation.")
 
 st.subheader("The 30-second tour")
 c1, c2, c3 = st.columns(3)
@@ -48,6 +55,8 @@ st.markdown(
 - **MSE loss** against **Floor**: their ratio says how close the run is to the best any student of this width can do.
 - **kNN overlap@10**: the share of each token's 10 nearest neighbours that the student and teacher agree on.
 - **The spectra**: the teacher's singular values with the part beyond d_s shaded, and the student's
-  σ(E_s W_e) climbing onto the rest; W_e's own singular values over the run.
+  σ(E_s W_e), which at the floor equals the teacher's top d_s (the lab says how close this run came);
+  W_e's own singular values over the run, which show how the run split scale between E_s and W_e, not a
+  property of the teacher.
 """
 )

@@ -8,15 +8,20 @@ from distill_core.errors import DistillError
 from distill_core.experiments import corpus_targets, subset_targets
 from distill_core.interview import QUESTIONS
 from labui.common import page_header, require_teacher
+from labui.run_summary import rows_phrase
 from labui.show_me import show
 
-ROWS, STEPS = 2000, 80   # vocabulary rows and Adam steps per "Show me" run: seconds on a CPU
+# Vocabulary rows and Adam steps per "Show me" run: seconds on a CPU. The same 3,000-row subset as Concepts and
+# the sweep's short runs, so a floor for a given d_s is the same number on all three pages.
+ROWS, STEPS = 3000, 80
+SENTENCES = 120          # corpus sentences for the sequence-mode experiments
+SEQUENCE_KEYS = ("padding", "teacher_dropout", "forward_cost")
 
 page_header(
     "Interview prep",
     f"{len(QUESTIONS)} questions a good interviewer asks about embedding-layer distillation. Each has a short "
     "model answer behind a reveal and a **Show me** button that runs a small experiment on the real teacher "
-    f"(all-MiniLM-L6-v2; {ROWS:,} vocabulary rows, {STEPS} steps) and plots what happens. Switch to the self-test "
+    f"(all-MiniLM-L6-v2, d_t = 384; {STEPS} steps) and plots what happens. Switch to the self-test "
     "to check yourself first.",
 )
 teacher = require_teacher()
@@ -29,17 +34,29 @@ def vocab_set(source: str):
 
 @st.cache_resource(show_spinner="Preparing sentence targets...")
 def sentence_set(source: str):
-    return corpus_targets(teacher, sentences=120, max_length=32)
+    return corpus_targets(teacher, sentences=SENTENCES, max_length=32)
 
 
 def run_show(key: str):
-    needs_sentences = key in ("padding", "teacher_dropout", "forward_cost")
-    seq = sentence_set(teacher.source) if needs_sentences else None
+    seq = sentence_set(teacher.source) if key in SEQUENCE_KEYS else None
     return show(key, teacher, vocab_set(teacher.source), seq, STEPS)
 
 
-def render_shown(shown) -> None:
+def rows_note(key: str) -> str:
+    """Over which rows this experiment's losses and floors are taken: a floor belongs to its rows."""
+    if key in SEQUENCE_KEYS:
+        n = sentence_set(teacher.source).n_rows
+        return f"Losses over {rows_phrase('sequence', n)} ({SENTENCES} sentences, n = {n:,})."
+    n = vocab_set(teacher.source).n_rows
+    return (f"Losses and floors over {rows_phrase('vocab', n, ROWS)}, n = {n:,}: the rows of Concepts and the "
+            f"sweep's short runs. The Live lab trains on all {teacher.vocab_size:,} rows by default, so its floor for "
+            "the same d_s is higher.")
+
+
+def render_shown(shown, key: str) -> None:
     st.plotly_chart(shown.figure, width="stretch")
+    if shown.numbers and key not in ("diagram", "position_similarity", "params", "shape_demo", "forward_cost"):
+        st.caption(rows_note(key))
     if shown.numbers:
         st.dataframe(pd.DataFrame({"measure": list(shown.numbers), "value": [f"{v:.4g}" for v in shown.numbers.values()]}),
                      hide_index=True)
@@ -61,7 +78,7 @@ if mode == "Study":
                         st.error(str(exc))
             shown = st.session_state.get(f"shown_{q.key}")
             if shown is not None:
-                render_shown(shown)
+                render_shown(shown, q.experiment)
 else:
     st.markdown("Pick one answer per question, then check. The order of the options is shuffled per question.")
     picks = {}

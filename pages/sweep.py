@@ -8,6 +8,7 @@ from distill_core.sweep import SWEEP_DIMS, SweepJob, explained_variance, floor_c
 from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
 from labui.common import page_header, require_teacher
+from labui.run_summary import rows_phrase
 
 SUBSET = 3000        # vocabulary rows for the training runs: the whole sweep takes well under a minute
 STEPS = 100          # full-batch Adam steps per d_s
@@ -45,26 +46,36 @@ floors = {kind: floor_curve(s, n, dt, dims) for kind, (s, n, dt) in spec.items()
 params = np.array([student_params(teacher.config, int(d))["total"] for d in dims])
 
 st.header("The floor, from the spectrum")
+st.markdown(
+    f"Floors of the whole target sets: **vocab** over {rows_phrase('vocab', spec['vocab'][1])} (the Live lab's rows "
+    f"with its default settings, so the lab shows the same floor for the same d_s), **sequence** over "
+    f"{rows_phrase('sequence', spec['sequence'][1])} (n = {spec['sequence'][1]:,})."
+)
 st.plotly_chart(tf.floor_vs_ds_figure(dims, floors, params, d_t), width="stretch")
 rows = []
 for d in SWEEP_DIMS:
     p = student_params(teacher.config, d)
     rows.append({"d_s": d,
-                 "floor, vocab": floor_curve(spec["vocab"][0], spec["vocab"][1], d_t, [d])[0],
-                 "floor, sequence": floor_curve(spec["sequence"][0], spec["sequence"][1], d_t, [d])[0],
+                 f"floor, vocab (n = {spec['vocab'][1]:,})": floor_curve(spec["vocab"][0], spec["vocab"][1], d_t, [d])[0],
+                 f"floor, sequence (n = {spec['sequence'][1]:,})":
+                     floor_curve(spec["sequence"][0], spec["sequence"][1], d_t, [d])[0],
                  "variance kept, vocab": f"{explained_variance(spec['vocab'][0], [d])[0]:.1%}",
                  "student parameters (4 layers)": f"{p['total'] / 1e6:.2f} M",
                  "of which embeddings": f"{p['embeddings'] / 1e6:.2f} M",
                  "W_e (discarded)": f"{p['W_e (discarded)']:,}"})
-st.dataframe(pd.DataFrame(rows).style.format({"floor, vocab": "{:.2e}", "floor, sequence": "{:.2e}"}), hide_index=True)
+st.dataframe(pd.DataFrame(rows).style.format({k: tf.sig for k in rows[0] if k.startswith("floor")}), hide_index=True)
 st.caption(f"The teacher has {teacher_params(teacher.config)['total'] / 1e6:.1f} M parameters. The floor is zero "
            f"once d_s reaches d_t = {d_t}: a square W_e can be invertible.")
 
 st.header("Train short runs")
+subset = training_subset(teacher.source)
+whole_128 = floor_curve(spec["vocab"][0], spec["vocab"][1], d_t, [128])[0]
 st.markdown(
-    f"One student per d_s in {list(SWEEP_DIMS)}, each trained for {STEPS} full-batch Adam steps on {SUBSET:,} "
-    "vocabulary rows (plus the word-group words). The dashed line is the floor of *that* target set, so the two are "
-    "comparable. Training runs in the background: the page stays usable."
+    f"One student per d_s in {list(SWEEP_DIMS)}, each trained for {STEPS} full-batch Adam steps on "
+    f"{rows_phrase('vocab', subset.n_rows, SUBSET)}: n = {subset.n_rows:,}, the rows Concepts and Interview prep "
+    "train on too. The dashed line is the floor of *that* target set, so the two are comparable. A floor belongs to "
+    f"its rows: for d_s = 128 it is {subset.floor(128):.3g} on these rows and {whole_128:.3g} on the whole table "
+    "above. Training runs in the background: the page stays usable."
 )
 job: SweepJob | None = st.session_state.get("sweep_job")
 c1, c2 = st.columns([1, 4])
@@ -93,8 +104,7 @@ def sweep_progress():
     st.progress(min(frac, 1.0), text=f"{frac:.0%} of {len(SWEEP_DIMS) * STEPS} steps" + ("" if job.running else ", done"))
     st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors, result.dims, result.reached), width="stretch", key="sweep_fig")
     if result.dims:
-        st.dataframe(pd.DataFrame({"d_s": result.dims, "reached": result.reached, "floor": result.floors,
-                                   "reached / floor": np.array(result.reached) / np.array(result.floors)}),
+        st.dataframe(pd.DataFrame(tf.sweep_table(result.dims, result.reached, result.floors, subset.n_rows)),
                      hide_index=True)
     if polling and not job.running:
         st.rerun()
@@ -108,7 +118,19 @@ st.markdown(
     f"The teacher spreads its embeddings over many directions: a 128-wide student can keep "
     f"{kept['vocab']:.0%} of the word table's variance and {kept['sequence']:.0%} of the embedding-layer outputs'. "
     "So the floor falls steadily with d_s, with no width where it suddenly stops mattering: each dimension removed "
-    "costs a little, and only d_s = d_t reaches zero. Short runs land just above their floors, so in this setting "
-    "the gap to the teacher is capacity, not training. Meanwhile the student's parameters grow linearly in d_s for "
+    "costs a little, and only d_s = d_t reaches zero. Meanwhile the student's parameters grow linearly in d_s for "
     "the embedding tables and quadratically for the transformer layers."
 )
+done = st.session_state.get("sweep_job")
+_, result, _ = done.state() if done is not None else (0, None, None)
+if result is not None and result.dims:
+    ratios = np.array(result.reached) / np.array(result.floors)
+    near = [d for d, r in zip(result.dims, ratios) if r <= 1.05]
+    st.markdown(
+        f"Your short runs ({STEPS} steps each) ended at {ratios.min():.2f}× to {ratios.max():.2f}× their floors; "
+        + (f"{len(near)} of {len(result.dims)} within 5 % (d_s = {', '.join(map(str, near))}): there the gap to the "
+           "teacher is capacity, not training." if near else "none within 5 %: more steps would still lower them.")
+        + ("" if len(near) in (0, len(result.dims)) else " The others need more steps to say the same.")
+    )
+else:
+    st.markdown("Train the short runs to see how close a few steps of Adam come to each floor.")
