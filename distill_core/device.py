@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import torch
 
+from .config import DEVICES as CHOICES  # declared once, with the device setting
 from .errors import DistillError
-
-CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
 def resolve_device(name: str = "auto") -> torch.device:

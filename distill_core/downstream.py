@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .assets import ASSETS, word_groups
-from .config import DistillConfig
+from .config import DistillConfig, check_lr
 from .errors import DistillError
 from .seeding import seeded
 from .student import make_student
@@ -176,8 +176,7 @@ class DownstreamConfig:
             raise DistillError("Choose tasks among 'tokens' and 'sentences'.")
         if self.seeds < 1 or self.steps < 1 or self.batch_size < 1 or self.eval_every < 1:
             raise DistillError("Seeds, steps, batch size and evaluation interval must all be at least 1.")
-        if not (self.lr == self.lr and 0 < self.lr < float("inf")):
-            raise DistillError(f"The learning rate must be a positive number, not {self.lr}.")
+        check_lr(self.lr)
         return self
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from .config import DistillConfig
+from .config import DistillConfig, check_lr
 from .device import resolve_device
 from .errors import DivergedError
 from .losses import embedding_mse
@@ -24,6 +24,7 @@ from .targets import TargetSet, build_targets
 from .teacher import Teacher, load_teacher
 
 EVAL_CHUNK = 8192  # rows (vocab) per chunk when evaluating the whole target set, to bound memory
+CONVERGE_WINDOW = 20  # steps over which the loss must still fall by config.stop_tol for a run to go on
 
 
 @dataclass
@@ -87,18 +88,17 @@ class Engine:
         self.elapsed = 0.0
         self.history = []
         self.diverged: str | None = None
+        self.converged: str | None = None  # why the run stopped before config.steps, in one sentence
         self._last_train_loss = float("nan")
         self._since_snapshot = (0, 0.0)
 
     def set_lr(self, lr: float) -> None:
         """Change the base learning rate; applied from the next step."""
-        if not (lr == lr and 0 < lr < float("inf")):
-            raise DivergedError(f"The learning rate must be a positive number, not {lr}.")
-        self.base_lr = float(lr)
+        self.base_lr = check_lr(lr)
 
     @property
     def done(self) -> bool:
-        return self.step_count >= self.config.steps or self.diverged is not None
+        return self.step_count >= self.config.steps or self.diverged is not None or self.converged is not None
 
     def current_lr(self) -> float:
         cfg, t = self.config, self.step_count
@@ -173,9 +173,23 @@ class Engine:
             self.history[-1] = replace(self.history[-1], probe_student=None)  # keep memory bounded
         self.history.append(snap)
         self._since_snapshot = (0, 0.0)
+        self.converged = self.converged or self._convergence()
         if on_snapshot is not None:
             on_snapshot(snap)
         return snap
+
+    def _convergence(self) -> str | None:
+        """A sentence when the whole-set loss fell by less than stop_tol over the last CONVERGE_WINDOW steps (a
+        loss that rose is not converged: the run goes on); None otherwise."""
+        tol, now = self.config.stop_tol, self.history[-1]
+        past = next((s for s in reversed(self.history[:-1]) if s.step <= now.step - CONVERGE_WINDOW), None)
+        if not tol or past is None or not past.loss > 0:
+            return None
+        fall = (past.loss - now.loss) / past.loss
+        if not 0 <= fall < tol:
+            return None
+        return (f"Converged at step {now.step}: the loss fell by {fall:.2%} over the last {now.step - past.step} "
+                f"steps, less than the {tol:.1%} that keeps a run going.")
 
     # -- observation ---------------------------------------------------------------------------------------
     @torch.no_grad()

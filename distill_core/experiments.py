@@ -9,6 +9,7 @@ Each function returns numbers (``Curve`` objects and plain floats) that the page
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .concepts import change_of_basis
+from .config import DistillConfig
 from .floor import target_matrix
 from .losses import embedding_mse
 from .metrics import knn_overlap
@@ -24,8 +26,8 @@ from .student import Projection, make_student
 from .assets import default_corpus
 from .targets import TargetSet, probe_tokens, sequence_targets, vocab_ids, vocab_targets
 
-BETAS = (0.8, 0.99)   # the engine's default Adam betas
-LR = 0.03             # the engine's default learning rate
+BETAS = DistillConfig.betas   # the engine's default Adam betas
+LR = DistillConfig.lr         # the engine's default learning rate
 
 
 @dataclass
@@ -79,13 +81,24 @@ class VocabFit:
             return self.projection(self.E_s)  # (n, d_s) @ (d_s, d_t) -> (n, d_t)
 
 
+def decay_factor(schedule: str, step: int, steps: int) -> float:
+    """The engine's schedules without warm-up: lr x this at 0-based ``step`` of ``steps``."""
+    frac = min(1.0, step / max(1, steps))
+    if schedule == "linear":
+        return 1.0 - frac
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * frac))
+    return 1.0
+
+
 def fit_vocab(targets: TargetSet, d_s: int, steps: int = 100, lr: float = LR, seed: int = 0,
               freeze_we: bool = False, loss: str = "mse", every: int = 5, label: str = "",
-              on_step=None) -> VocabFit:
+              on_step=None, schedule: str = "constant") -> VocabFit:
     """Train E_s (n, d_s) and W_e (d_s, d_t) on vocab targets; record the full-set MSE every ``every`` steps.
 
     freeze_we: W_e and b stay at their random init (requires_grad False): only the table learns.
     loss: 'mse' (TinyBERT) or 'cosine' (1 - cos, blind to vector length); the curve is always the MSE.
+    schedule: 'constant', 'linear' or 'cosine' decay of lr over ``steps`` (as the engine's ``--schedule``).
     """
     T = targets.E_t.detach().float().cpu()  # (n, d_t)
     n, d_t = T.shape
@@ -95,6 +108,7 @@ def fit_vocab(targets: TargetSet, d_s: int, steps: int = 100, lr: float = LR, se
     proj.requires_grad_(not freeze_we)
     params = [E_s] + ([] if freeze_we else list(proj.parameters()))
     opt = torch.optim.Adam(params, lr=lr, betas=BETAS)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: decay_factor(schedule, t, steps))
     curve = Curve(label or f"d_s = {d_s}", [], [], floor=targets.floor(d_s), d_s=d_s)
 
     def record(step: int) -> None:
@@ -109,6 +123,7 @@ def fit_vocab(targets: TargetSet, d_s: int, steps: int = 100, lr: float = LR, se
         opt.zero_grad()
         value.backward()
         opt.step()
+        sched.step()
         if step % every == 0 or step == steps:
             record(step)
         if on_step is not None:
@@ -235,6 +250,101 @@ def non_uniqueness(targets: TargetSet, d_s: int = 32, steps: int = 80, seed: int
         conclusion="W_e's singular values change with A; the product's, and the loss, do not.",
         arrays=sv,
     )
+
+
+def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
+    """|a - b| / |b|: how far apart two spectra are, as a share of the second."""
+    return float((a - b).norm() / b.norm())
+
+
+def _centred_product_sv(E_s: torch.Tensor, W: torch.Tensor, d_s: int) -> torch.Tensor:
+    P = E_s.double() @ W.double()  # (n, d_s) @ (d_s, d_t) -> (n, d_t)
+    return torch.linalg.svdvals(P - P.mean(0))[:d_s]  # centred, as the targets' spectrum; rank <= d_s
+
+
+def equal_loss_different_we(targets: TargetSet, d_s: int = 32, steps: int = 80, seeds=(0, 1)) -> Experiment:
+    """Two runs that differ only in their seed (the init), and run 1 re-expressed as (E_s A, A^-1 W_e).
+
+    The loss fixes the product E_s W_e (near the floor, its singular values approach the teacher's top d_s);
+    it says nothing about how scale is split between E_s and W_e, which depends on the start. So the runs end
+    at the same loss with different W_e spectra, and sigma(E_s W_e) (centred) is the same in all three.
+    """
+    fits = [fit_vocab(targets, d_s, steps, seed=s, label=f"seed {s}") for s in seeds]
+    T = targets.E_t.double().cpu()  # (n, d_t)
+    A = torch.randn(d_s, d_s, generator=torch.Generator().manual_seed(123), dtype=torch.float64)
+    E1, W1 = fits[0].E_s.double(), fits[0].projection.W_e.detach().double()  # (n, d_s), (d_s, d_t)
+    b1 = fits[0].projection.linear.bias.detach().double()
+    EA, AW = E1 @ A, torch.linalg.solve(A, W1)  # (n, d_s) @ (d_s, d_s); A^-1 (d_s, d_t)
+    runs = {f.curve.label: (f.E_s, f.projection.W_e.detach()) for f in fits}
+    based = f"seed {seeds[0]} as (E_s A, A^-1 W_e)"
+    runs[based] = (EA, AW)
+    teacher_top = targets.sigma[:d_s].double()
+    arrays = {f"W_e, {k}": torch.linalg.svdvals(W.double()).numpy() for k, (_, W) in runs.items()}
+    arrays |= {f"E_s W_e, {k}": _centred_product_sv(E, W, d_s).numpy() for k, (E, W) in runs.items()}
+    arrays[f"teacher's top {d_s}"] = teacher_top.numpy()
+    a, b = fits[0].curve.label, fits[1].curve.label
+    we_gap = _rel(torch.as_tensor(arrays[f"W_e, {b}"]), torch.as_tensor(arrays[f"W_e, {a}"]))
+    prod_gap = _rel(torch.as_tensor(arrays[f"E_s W_e, {b}"]), torch.as_tensor(arrays[f"E_s W_e, {a}"]))
+    teacher_gap = _rel(torch.as_tensor(arrays[f"E_s W_e, {a}"]), teacher_top)
+    loss_a = float((EA @ AW + b1 - T).pow(2).mean())
+    numbers = {f"{f.curve.label}: MSE": f.curve.final for f in fits} | {f"{based}: MSE": loss_a}
+    numbers |= {f"{k}: largest singular value of W_e": float(arrays[f"W_e, {k}"][0]) for k in runs}
+    numbers |= {"sigma(W_e) differ between the seeds by": we_gap, "sigma(E_s W_e) differ between the seeds by": prod_gap,
+                f"sigma(E_s W_e) of {a} differ from the teacher's top {d_s} by": teacher_gap}
+    loss_gap = abs(fits[1].curve.final - fits[0].curve.final) / fits[0].curve.final
+    conclusion = (
+        f"The two seeds end at MSE {fits[0].curve.final:.3g} and {fits[1].curve.final:.3g} ({loss_gap:.1%} apart; "
+        f"floor {fits[0].curve.floor:.3g}), yet their W_e spectra differ by {we_gap:.0%} (largest singular value "
+        f"{numbers[f'{a}: largest singular value of W_e']:.3g} vs {numbers[f'{b}: largest singular value of W_e']:.3g}); "
+        f"re-expressing {a} as (E_s A, A^-1 W_e) keeps its loss ({loss_a:.3g}) and changes W_e's largest singular "
+        f"value to {numbers[f'{based}: largest singular value of W_e']:.3g}. What the loss fixes is the "
+        f"product: sigma(E_s W_e) differs by {prod_gap:.1%} between the seeds, is identical under A, and lies "
+        f"{teacher_gap:.1%} from the teacher's top {d_s} singular values after {steps} steps (it meets them at the "
+        "floor). W_e's own spectrum shows how this run split the scale between E_s and W_e, starting from its init.")
+    return Experiment("equal_loss_different_we", "Equal loss, different W_e: two seeds and a change of basis",
+                      [f.curve for f in fits], numbers, conclusion, arrays=arrays)
+
+
+def _spikes(curve: Curve, skip: int = 10) -> tuple[float, int]:
+    """The largest rise of the loss above its best so far (ratio) after the first ``skip`` steps, and its step."""
+    best, worst, at = float("inf"), 1.0, 0
+    for step, value in zip(curve.steps, curve.loss):
+        if step > skip and value / best > worst:
+            worst, at = value / best, step
+        best = min(best, value)
+    return worst, at
+
+
+def lr_decay(targets: TargetSet, d_s: int = 128, steps: int = 120, seed: int = 0,
+             schedules=("constant", "cosine", "linear")) -> Experiment:
+    """The same run (seed, data, lr) with a constant rate and with decay; curves recorded every step.
+
+    Adam divides each step by the root of its running mean of squared gradients, so near the optimum, where
+    the gradients shrink, the steps do not: every parameter keeps moving by about lr per step, overshoots the
+    bottom of a narrow valley, and the loss jumps (then falls back). Decaying lr shrinks those steps.
+    """
+    fits = [fit_vocab(targets, d_s, steps, seed=seed, every=1, schedule=s, label=f"{s} lr") for s in schedules]
+    curves = [f.curve for f in fits]
+    numbers = {}
+    for c in curves:
+        ratio, at = _spikes(c)
+        c.extra["spike"] = (ratio, at)
+        numbers[f"{c.label}: largest jump above its best so far (x)"] = ratio
+        numbers[f"{c.label}: at step"] = float(at)
+        numbers[f"{c.label}: final / floor"] = c.final / c.floor
+    const, *decayed = curves
+    (r0, s0), best = const.extra["spike"], min(decayed, key=lambda c: c.extra["spike"][0])
+    conclusion = (
+        f"With a constant rate the loss jumped to {r0:.2f}x its best so far at step {s0}, then settled; "
+        + ", ".join(f"with {c.label.split()[0]} decay the largest jump was {c.extra['spike'][0]:.2f}x" for c in decayed)
+        + f". Final loss / floor: " + ", ".join(f"{c.label} {c.final / c.floor:.3f}" for c in curves) + ". "
+        "Why: Adam scales each step by 1/sqrt(running mean of g^2), so near the optimum, where gradients shrink, "
+        "its steps stay about lr long; they overshoot and the loss spikes. Decay shrinks the steps as the run "
+        "nears its end." if r0 > 1.05 else
+        f"This run had no jump worth the name (largest {r0:.2f}x its best so far at step {s0}); decay still ends "
+        f"lower: " + ", ".join(f"{c.label} {c.final / c.floor:.3f} x floor" for c in curves) + ".")
+    return Experiment("lr_decay", f"Constant vs decaying learning rate, same seed, d_s = {d_s}", curves, numbers,
+                      conclusion)
 
 
 # -- sequence-mode experiments ---------------------------------------------------------------------------------

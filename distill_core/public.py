@@ -12,9 +12,9 @@ In every mode, public or not, teachers load from safetensors only and ``trust_re
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import field, fields, make_dataclass, replace
 
-from .config import DistillConfig
+from .config import DistillConfig, declared
 from .errors import DistillError
 
 ENV_PUBLIC = "LAB_PUBLIC"
@@ -23,31 +23,26 @@ BUNDLED_ALIASES = ("", "bundled", "all-MiniLM-L6-v2", "sentence-transformers/all
 _override: bool | None = None
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Caps in public mode; sized so a run finishes in about a minute on two CPU cores."""
+def _from_env(cls) -> "Limits":
+    """Defaults, each overridable by LAB_MAX_<NAME> (e.g. LAB_MAX_STEPS=500)."""
+    values = {}
+    for f in fields(cls):
+        raw = os.environ.get(f"LAB_MAX_{f.name.upper()}")
+        if raw:
+            try:
+                values[f.name] = max(1, int(raw))
+            except ValueError:
+                pass  # a malformed operator setting keeps the safe default
+    return cls(**values)
 
-    steps: int = 1000            # the bundled teacher reaches ratio ~1.05 in ~30 full-batch steps
-    hidden_size: int = 384       # d_s up to the bundled teacher's own width d_t
-    batch_size: int = 8192       # rows (vocab) or sentences (sequence) per step; 0 (all) stays allowed
-    num_hidden_layers: int = 4   # the student's transformer layers are never trained here, only allocated
-    probe_size: int = 1000
-    max_length: int = 128
-    text_chars: int = 20_000     # sequence targets cost N x L x d_t floats: ~200 sentences, a few MB
-    upload_bytes: int = 200_000
 
-    @classmethod
-    def from_env(cls) -> "Limits":
-        """Defaults, each overridable by LAB_MAX_<NAME> (e.g. LAB_MAX_STEPS=500)."""
-        values = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"LAB_MAX_{f.name.upper()}")
-            if raw:
-                try:
-                    values[f.name] = max(1, int(raw))
-                except ValueError:
-                    pass  # a malformed operator setting keeps the safe default
-        return cls(**values)
+# Caps in public mode, sized so a run finishes in about a minute on two CPU cores: one per DistillConfig field
+# declared with a cap (config.py says why each value), then the two on texts that are no config field.
+_CAPS = [(f.name, int, field(default=f.metadata["cap"])) for f in declared(surface="cap")]
+Limits = make_dataclass("Limits", _CAPS + [
+    ("text_chars", int, field(default=20_000)),     # sequence targets cost N x L x d_t floats: ~200 sentences
+    ("upload_bytes", int, field(default=200_000)),
+], frozen=True, namespace={"from_env": classmethod(_from_env)})
 
 
 def set_public(flag: bool | None) -> None:
@@ -100,10 +95,9 @@ def check_text(text: str | bytes) -> None:
                 f"{len(text):,}, shorten it.")
 
 
-# (DistillConfig field, what the visitor calls it); batch_size 0 means "all" and is bounded by the text caps.
-_CAPPED = (("steps", "the number of steps"), ("hidden_size", "the student dimension d_s"),
-           ("batch_size", "the batch size"), ("num_hidden_layers", "the number of student layers"),
-           ("probe_size", "the number of probe tokens"), ("max_length", "the sequence length"))
+# (DistillConfig field, what the visitor calls it), as declared; batch_size 0 means "all" and is bounded by the
+# text caps.
+_CAPPED = tuple((f.name, f.metadata["noun"]) for f in declared(surface="cap"))
 
 
 def check_config(config: DistillConfig, clamp: bool = False) -> DistillConfig:
