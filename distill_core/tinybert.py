@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from .assets import default_corpus, read_user_text
+from .config import check_lr
 from .device import resolve_device
 from .errors import DistillError, DivergedError
 from .seeding import seeded
@@ -47,8 +48,7 @@ class TinyBertConfig:
         if self.hidden_size < 1 or self.hidden_size % heads:
             raise DistillError(f"The student dimension d_s = {self.hidden_size} must be a multiple of the teacher's "
                                f"{heads} attention heads, so attention maps compare head by head.")
-        if not (self.lr == self.lr and 0 < self.lr < float("inf")):
-            raise DistillError(f"The learning rate must be a positive number, not {self.lr}.")
+        check_lr(self.lr)
         if self.steps < 0 or self.batch_size < 1 or self.max_length < 3:
             raise DistillError("Steps must be 0 or more, the batch at least 1 and the length at least 3 tokens.")
         if any(k not in TERMS or not (v >= 0) for k, v in self.weights.items()) or not any(self.weights.values()):
