@@ -340,7 +340,9 @@ def lr_decay(targets: TargetSet, d_s: int = 128, steps: int = 120, seed: int = 0
         + f". Final loss / floor: " + ", ".join(f"{c.label} {c.final / c.floor:.3f}" for c in curves) + ". "
         "Why: Adam scales each step by 1/sqrt(running mean of g^2), so near the optimum, where gradients shrink, "
         "its steps stay about lr long; they overshoot and the loss spikes. Decay shrinks the steps as the run "
-        "nears its end." if r0 > 1.05 else
+        "nears its end" + (". It also slows the approach: in this short run the constant rate still ends lower."
+                           if const.final < min(c.final for c in decayed) else ", and here it also ends lower.")
+        if r0 > 1.05 else
         f"This run had no jump worth the name (largest {r0:.2f}x its best so far at step {s0}); decay still ends "
         f"lower: " + ", ".join(f"{c.label} {c.final / c.floor:.3f} x floor" for c in curves) + ".")
     return Experiment("lr_decay", f"Constant vs decaying learning rate, same seed, d_s = {d_s}", curves, numbers,
