@@ -57,7 +57,7 @@ def bars_figure(values: dict[str, float], title: str, y_title: str, log_y: bool 
 
 def singular_values_figure(sv: dict[str, np.ndarray]) -> go.Figure:
     """Left: W_e against A^-1 W_e (they differ). Right: the two products (they coincide)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("W_e vs A^-1 W_e: different", "E_s W_e vs (E_s A)(A^-1 W_e): identical"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("W_e vs A⁻¹ W_e: different", "E_s W_e vs (E_s A)(A⁻¹ W_e): identical"))
     pairs = (("W_e", "A^-1 W_e"), ("E_s W_e", "(E_s A)(A^-1 W_e)"))
     for col, (a, b) in enumerate(pairs, start=1):
         for j, name in enumerate((a, b)):
@@ -86,7 +86,7 @@ def soft_targets_figure(labels: list[str], logits, temperature: float) -> go.Fig
                             marker_color=PALETTE[0], text=[f"{p:.2f}" for p in soft], textposition="outside")])
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="probability", range=[0, 1.15])
-    return _style(fig, "What the student learns from: one label, or the teacher's whole distribution", 340)
+    return _style(fig, "One label, or the teacher's whole distribution", 340)
 
 
 # -- the teacher's embeddings ----------------------------------------------------------------------------------
@@ -157,8 +157,8 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
     for m, g in enumerate(layer_map(student_layers, teacher_layers), start=1):
         y_s = 1 + (m - 1) * teacher_layers / student_layers
         loss(g, y_s, "", "#9ca3af", 1.5)
-        fig.add_annotation(x=sx - 0.05, y=y_s + h / 2, xanchor="right", yanchor="bottom", showarrow=False,
-                           text=g_label(m, teacher_layers, student_layers), font=dict(color="#6b7280", size=11))
+        fig.add_annotation(x=(tx + w + sx) / 2, y=(g + y_s) / 2 + h / 2, showarrow=False, bgcolor="white",
+                           text=g_label(m, teacher_layers, student_layers), font=dict(color="#4b5563", size=11))
     loss(top, top, "L_pred", "#d1d5db", 1.5)
     fig.add_annotation(x=tx + w / 2, y=top + 1.0, text="<b>teacher</b>", showarrow=False)
     fig.add_annotation(x=sx + w / 2, y=top + 1.0, text="<b>student</b>", showarrow=False)

@@ -39,12 +39,12 @@ with right:
         "Where the student is narrower than the teacher (d_s < d_t), a learnable matrix W lifts the student's "
         "vectors to the teacher's width before they are compared; it is thrown away after training."
     )
-    st.dataframe(pd.DataFrame([
+    st.table(pd.DataFrame([
         ("embedding", "embedding-layer outputs, one vector per token", "MSE(E_s W_e, E_t)"),
         ("attention", "attention maps of mapped layers, head by head", "MSE(A_s, A_t)"),
         ("hidden", "hidden states of mapped layers", "MSE(H_s W_h, H_t)"),
-        ("prediction", "the output layer's logits", "soft cross-entropy at temperature T"),
-    ], columns=["loss", "what it compares", "formula"]), hide_index=True)
+        ("prediction", "the output layer's logits", "soft cross-entropy at T"),
+    ], columns=["loss", "what it compares", "formula"]).set_index("loss"))
     st.subheader("3. Two stages")
     st.markdown(
         "1. **General distillation**: the pre-trained (not fine-tuned) BERT teacher, a large general text corpus, "

@@ -49,7 +49,7 @@ st.header("The floor, from the spectrum")
 st.markdown(
     f"Floors of the whole target sets: **vocab** over {rows_phrase('vocab', spec['vocab'][1])} (the Live lab's rows "
     f"with its default settings, so the lab shows the same floor for the same d_s), **sequence** over "
-    f"{rows_phrase('sequence', spec['sequence'][1])} (n = {spec['sequence'][1]:,})."
+    f"{rows_phrase('sequence', spec['sequence'][1])}."
 )
 st.plotly_chart(tf.floor_vs_ds_figure(dims, floors, params, d_t), width="stretch")
 rows = []

@@ -116,7 +116,7 @@ def test_primer_explains_distillation_before_the_embedding_loss():
     for words in ("teacher", "student", "soft targets", "General distillation", "Task-specific distillation",
                   "embedding loss"):
         assert words in body
-    assert list(at.dataframe[0].value["loss"]) == ["embedding", "attention", "hidden", "prediction"]
+    assert list(at.table[0].value.index) == ["embedding", "attention", "hidden", "prediction"]
     before = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][1]["y"]
     at.slider(key="primer_T").set_value(6.0).run()
     after = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][1]["y"]
