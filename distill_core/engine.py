@@ -133,7 +133,7 @@ class Engine:
         loss = self._batch_loss()
         value = float(loss.detach())
         if not math.isfinite(value):
-            lr = self.optimizer.param_groups[0]["lr"]
+            lr = self.base_lr  # the rate the user set (the schedule scales it): the one to lower
             self.diverged = (
                 f"The loss became {'NaN' if value != value else 'infinite'} at step {self.step_count + 1} with "
                 f"learning rate {lr:g}: lower the learning rate (try {min(lr / 100, self.config.lr / 10, 0.03):g}) "

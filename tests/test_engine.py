@@ -6,7 +6,7 @@ import torch
 from transformers import AutoModel
 
 from distill_core.config import DistillConfig
-from distill_core.engine import Engine
+from distill_core.engine import Engine, Snapshot
 from distill_core.errors import DistillError, DivergedError
 from distill_core.export import load_w_e, save_run
 from distill_core.losses import embedding_mse
@@ -19,7 +19,7 @@ TEXT = "the cat is red.\nit was blue and green on the dog\nthe horse, the mother
 
 def cfg(teacher_dir, **kw) -> DistillConfig:
     base = dict(teacher=str(teacher_dir), hidden_size=8, num_hidden_layers=1, steps=40, snapshot_every=5,
-                device="cpu", probe_size=40)
+                device="cpu", probe_size=40, stop_tol=0.0)  # every step runs: these tests count them
     base.update(kw)
     return DistillConfig(**base)
 
@@ -91,7 +91,7 @@ def test_same_seed_same_curve_and_reset(tiny_teacher_dir):
 
 
 def test_pause_resume_and_lr_change(tiny_teacher_dir):
-    engine = Engine(cfg(tiny_teacher_dir, steps=30, snapshot_every=1))
+    engine = Engine(cfg(tiny_teacher_dir, steps=30, snapshot_every=1, schedule="constant"))
     engine.run(10)
     assert engine.step_count == 10           # "pause" = stop calling run
     engine.set_lr(0.001)
@@ -116,7 +116,7 @@ def test_schedules_and_sgd(tiny_teacher_dir):
 
 
 def test_nan_loss_stops_with_a_message_and_keeps_history(tiny_teacher_dir):
-    engine = Engine(cfg(tiny_teacher_dir, lr=1e30, snapshot_every=1))
+    engine = Engine(cfg(tiny_teacher_dir, lr=1e30, snapshot_every=1, schedule="constant"))
     with pytest.raises(DivergedError, match=r"learning rate 1e\+30: lower the learning rate"):
         engine.run(40)
     assert engine.history and engine.diverged and engine.done
@@ -170,3 +170,20 @@ def test_bad_config_says_what_to_change(tiny_teacher_dir, kw, match):
 def test_empty_text_is_refused(tiny_teacher_dir):
     with pytest.raises(DistillError, match="empty"):
         build_targets(load_teacher(str(tiny_teacher_dir), "cpu"), cfg(tiny_teacher_dir, target="sequence", text=" \n\n"))
+
+
+def test_a_converged_run_stops_and_says_why(tiny_teacher_dir):
+    """With stop_tol, the run ends at the first snapshot whose loss fell by less than stop_tol over the last 20
+    steps; the sentence names the step; Reset forgets it; a loss that rose is not convergence."""
+    engine = Engine(cfg(tiny_teacher_dir, steps=2000, lr=0.05, stop_tol=0.01))
+    engine.run(2000)
+    assert engine.done and engine.step_count < 2000 and engine.converged.startswith(f"Converged at step {engine.step_count}")
+    now, past = engine.history[-1], [s for s in engine.history if s.step <= engine.step_count - 20][-1]
+    assert 0 <= (past.loss - now.loss) / past.loss < 0.01
+    for s in engine.history[:-1]:  # no earlier snapshot met the rule
+        before = [p for p in engine.history if p.step <= s.step - 20]
+        assert not before or not 0 <= (before[-1].loss - s.loss) / before[-1].loss < 0.01
+    engine.reset()
+    assert engine.converged is None and not engine.done
+    engine.history = [Snapshot(**{**vars(now), "step": 0, "loss": 1.0}), Snapshot(**{**vars(now), "step": 20, "loss": 1.5})]
+    assert engine._convergence() is None  # the loss rose: not converged
