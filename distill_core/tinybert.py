@@ -105,8 +105,7 @@ _CACHE_LOCK = threading.Lock()
 def corpus_targets(teacher, sentences: list[str], gmap: list[int], max_length: int) -> TeacherTargets:
     """``teacher_targets`` kept for the last two (teacher, corpus, map, length): the teacher's forward pass over
     the corpus is the slow part of a start, and the targets are read-only."""
-    digest = hashlib.sha1("\n".join(sentences).encode()).hexdigest()
-    key = (id(teacher.model), digest, tuple(gmap), max_length)
+    key = _cache_key(teacher, sentences, gmap, max_length)
     with _CACHE_LOCK:
         if key not in _CACHE:
             while len(_CACHE) >= 2:
@@ -114,6 +113,17 @@ def corpus_targets(teacher, sentences: list[str], gmap: list[int], max_length: i
             # The entry holds the model, so its id cannot be reused by another model while the entry lives.
             _CACHE[key] = (teacher.model, teacher_targets(teacher, sentences, gmap, max_length))
         return _CACHE[key][1]
+
+
+def _cache_key(teacher, sentences: list[str], gmap: list[int], max_length: int) -> tuple:
+    digest = hashlib.sha1("\n".join(sentences).encode()).hexdigest()
+    return id(teacher.model), digest, tuple(gmap), max_length
+
+
+def targets_cached(teacher, sentences: list[str], gmap: list[int], max_length: int) -> bool:
+    """Whether ``corpus_targets`` would answer at once (used to say how long a start will take)."""
+    with _CACHE_LOCK:
+        return _cache_key(teacher, sentences, gmap, max_length) in _CACHE
 
 
 _EAGER: dict = {}
@@ -152,14 +162,18 @@ def make_tinybert_student(teacher, hidden_size: int, num_hidden_layers: int):
 class TinyBertTrainer:
     """Step-wise like the engine: ``run(n)``, ``history`` of LossPoint, ``reset()``, ``export(folder)``."""
 
-    def __init__(self, config: TinyBertConfig, teacher, sentences: list[str] | None = None):
+    def __init__(self, config: TinyBertConfig, teacher, sentences: list[str] | None = None,
+                 targets: TeacherTargets | None = None):
+        """``targets``: the teacher's, already computed for this layer map (else computed and cached)."""
         self.config, self.teacher = config, teacher
         config.validate(int(teacher.config.num_attention_heads))
         self.device = resolve_device(config.device)
         self.gmap = layer_map(config.num_hidden_layers, int(teacher.config.num_hidden_layers))
-        if sentences is None:
-            sentences = read_user_text(config.text) if config.text else list(default_corpus())
-        self.targets = corpus_targets(teacher, sentences, self.gmap, config.max_length)
+        if targets is None:
+            if sentences is None:
+                sentences = read_user_text(config.text) if config.text else list(default_corpus())
+            targets = corpus_targets(teacher, sentences, self.gmap, config.max_length)
+        self.targets = targets
         self.reset()
 
     def reset(self) -> None:
