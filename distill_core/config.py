@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import DistillError
 
-TARGETS = ("vocab", "sequence")
+TARGETS = ("vocab", "sequence", "output")  # output: Model2Vec's target, the whole teacher per token (output_target.py)
 INITS = ("random", "teacher_pca")
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("constant", "linear", "cosine")
@@ -45,8 +45,11 @@ class DistillConfig:
         "safetensors; or a hub id such as bert-base-uncased.", url="teacher", flag="--teacher", section="Experiment")
     target: str = setting(                      # vocab: E_t = word-embedding table; sequence: embedding-layer outputs
         "vocab", "Target", "vocabulary: E_t = the teacher's word-embedding rows. sequence: E_t = LayerNorm(word + "
-        "position + token type) over the sentences of a text.", url="target", flag="--target", choices=TARGETS,
-        names={"vocab": "vocabulary table", "sequence": "embedding-layer output"}, widget="radio",
+        "position + token type) over the sentences of a text. output: E_t = each token's mean-pooled last hidden state "
+        "of the whole teacher (Model2Vec's target; computed once, minutes, then cached on disk).", url="target",
+        flag="--target", choices=TARGETS,
+        names={"vocab": "vocabulary table", "sequence": "embedding-layer output", "output": "whole-teacher output"},
+        widget="radio",
         section="Experiment")
     hidden_size: int = setting(                 # d_s, the student's width (TinyBERT-4L uses 312 for a 768 teacher)
         128, "Student dimension d_s", "The width of the student's embeddings; W_e lifts them from d_s to the "

@@ -64,8 +64,13 @@ class Engine:
         if self.targets is None:
             self.targets = build_targets(self.teacher, self.config)
         self.floor = self.targets.floor(self.config.hidden_size)
-        self.probe = Probe.build(self.teacher.tokenizer, self.config.target, self.config.probe_size, self.device)
-        self.probe_teacher = self.probe.teacher_vectors(self.teacher)  # (P, d_t)
+        self.probe = Probe.build(self.teacher.tokenizer, self.targets.mode, self.config.probe_size, self.device)
+        if self.config.target == "output":  # the probe's targets are rows of the output table
+            from .output_target import probe_rows
+
+            self.probe_teacher = probe_rows(self.targets, self.probe.ids)  # (P, d_t)
+        else:
+            self.probe_teacher = self.probe.teacher_vectors(self.teacher)  # (P, d_t)
         self.rank, self.world = _dist_info()
         self.reset()
 
@@ -80,7 +85,7 @@ class Engine:
         # Dropout off: the loss is then a function of the parameters alone, comparable with the floor.
         self.pair = EmbeddingPair(student, projection).to(self.device).eval()
         emb = self.pair.student.embeddings
-        trained = [emb.word_embeddings.weight] if cfg.target == "vocab" else list(emb.parameters())
+        trained = [emb.word_embeddings.weight] if self.targets.mode == "vocab" else list(emb.parameters())
         self.params = trained + list(projection.parameters())
         self.base_lr = cfg.lr
         self.optimizer = _optimizer(cfg, self.params)

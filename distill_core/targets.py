@@ -99,10 +99,16 @@ def sequence_targets(teacher, text: str | bytes = "", max_length: int = 64, cent
                      sigma=spectrum(target_matrix(E_t, mask), center), centered=center)
 
 
-def build_targets(teacher, config) -> TargetSet:
-    if config.target == "vocab":
+def build_targets(teacher, config, progress=None) -> TargetSet:
+    """``progress(done, total)`` hears about the one slow build: the output target's first computation."""
+    if config.target in ("vocab", "output"):
         probe = probe_tokens(teacher.tokenizer, config.probe_size)[0]
-        return vocab_targets(teacher, vocab_ids(teacher, config.vocab_subset, probe), center=config.bias)
+        ids = vocab_ids(teacher, config.vocab_subset, probe)
+        if config.target == "output":
+            from .output_target import output_targets
+
+            return output_targets(teacher, ids, center=config.bias, progress=progress)
+        return vocab_targets(teacher, ids, center=config.bias)
     return sequence_targets(teacher, config.text, config.max_length, center=config.bias)
 
 
