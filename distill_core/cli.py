@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -30,17 +31,22 @@ def _whole(minimum: int | None):
     return parse
 
 
-def _checked_float(check):
-    """An argparse type: a number that passes the setting's own check (its sentence on failure)."""
+def _checked_float(check, minimum: float | None):
+    """An argparse type: a finite number >= minimum that passes the setting's own check (its sentence on failure)."""
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-        try:
-            return check(value) if check else value
-        except DistillError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        if check:
+            try:
+                return check(value)
+            except DistillError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+        if not math.isfinite(value) or (minimum is not None and value < minimum):
+            raise argparse.ArgumentTypeError(f"{text} must be a finite number" + (
+                f", {minimum:g} or more" if minimum is not None else ""))
+        return value
     return parse
 
 
@@ -58,19 +64,20 @@ def _add_setting(run, f) -> None:
     elif isinstance(default, int):
         kw.update(type=_whole(meta.get("min")), default=default)
     elif isinstance(default, float):
-        kw.update(type=_checked_float(meta.get("check")), default=default)
+        kw.update(type=_checked_float(meta.get("check"), meta.get("min")), default=default)
     else:
         kw["default"] = default
     run.add_argument(meta["flag"], **kw)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(config=None) -> argparse.ArgumentParser:
+    """The parser; one option per field of ``config`` (DistillConfig) declared with a CLI flag."""
     from .config import DistillConfig, declared
 
     parser = _Parser(prog="python -m distill_core", description="TinyBERT-style embedding-layer distillation.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="distil a student's embedding layer from a teacher")
-    for f in declared(DistillConfig, "flag"):
+    for f in declared(config or DistillConfig, "flag"):
         _add_setting(run, f)
     run.add_argument("--out", type=Path, help="folder for the student, W_e, run config and history")
     run.add_argument("--json", type=Path, help="file for a JSON summary of the run")
@@ -89,12 +96,13 @@ def _read_text_file(path: Path | None) -> bytes | str:
     return text
 
 
-def config_from_args(args):
+def config_from_args(args, config=None):
     from .config import DistillConfig, declared
 
-    values = {f.name: getattr(args, f.name) for f in declared(DistillConfig, "flag")}
+    config = config or DistillConfig
+    values = {f.name: getattr(args, f.name) for f in declared(config, "flag")}
     values["text"] = _read_text_file(values["text"])
-    return DistillConfig(**values).validate()
+    return config(**values).validate()
 
 
 def summary(engine, seconds: float, world: int) -> dict:

@@ -111,7 +111,7 @@ class DistillConfig:
             if not cond:
                 raise DistillError(msg)
 
-        for f in declared():  # choices and smallest values, as declared
+        for f in declared(type(self)):  # choices and smallest values, as declared
             value, meta = getattr(self, f.name), f.metadata
             if "choices" in meta:
                 need(value in meta["choices"], f"Unknown {meta['label'].lower()} '{value}': choose "
@@ -125,7 +125,7 @@ class DistillConfig:
         need(self.snapshot_every >= 1, f"The snapshot interval must be at least 1 step, not {self.snapshot_every}.")
         need(self.max_length >= 3, "The maximum sequence length must be at least 3 tokens.")
         need(self.probe_size >= 2, "The probe set needs at least 2 tokens.")
-        for f in declared():
+        for f in declared(type(self)):
             low = f.metadata.get("min")
             need(low is None or getattr(self, f.name) >= low,
                  f"{f.metadata['label']} must be {low} or more, not {getattr(self, f.name)}.")

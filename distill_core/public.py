@@ -36,13 +36,17 @@ def _from_env(cls) -> "Limits":
     return cls(**values)
 
 
-# Caps in public mode, sized so a run finishes in about a minute on two CPU cores: one per DistillConfig field
-# declared with a cap (config.py says why each value), then the two on texts that are no config field.
-_CAPS = [(f.name, int, field(default=f.metadata["cap"])) for f in declared(surface="cap")]
-Limits = make_dataclass("Limits", _CAPS + [
-    ("text_chars", int, field(default=20_000)),     # sequence targets cost N x L x d_t floats: ~200 sentences
-    ("upload_bytes", int, field(default=200_000)),
-], frozen=True, namespace={"from_env": classmethod(_from_env)})
+def make_limits(config=DistillConfig):
+    """The caps in public mode, sized so a run finishes in about a minute on two CPU cores: one per field of
+    ``config`` declared with a cap (config.py says why each value), then the two on texts that are no field."""
+    caps = [(f.name, int, field(default=f.metadata["cap"])) for f in declared(config, "cap")]
+    return make_dataclass("Limits", caps + [
+        ("text_chars", int, field(default=20_000)),     # sequence targets cost N x L x d_t floats: ~200 sentences
+        ("upload_bytes", int, field(default=200_000)),
+    ], frozen=True, namespace={"from_env": classmethod(_from_env)})
+
+
+Limits = make_limits()
 
 
 def set_public(flag: bool | None) -> None:

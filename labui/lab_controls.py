@@ -1,7 +1,6 @@
-"""The lab's settings: sidebar widgets mirrored in the URL, so a shared link opens the same experiment."""
+"""The lab's settings: sidebar widgets generated from DistillConfig's declarations (config.setting), kept across
+pages and mirrored in the URL (labui.state), so a walk through the app and a shared link keep the experiment."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import math
 
@@ -9,75 +8,29 @@ import streamlit as st
 
 from distill_core import public
 from distill_core.assets import MAX_TEXT_BYTES, read_user_text
-from distill_core.config import DistillConfig
+from distill_core.config import SECTIONS, DistillConfig, declared
 from distill_core.errors import DistillError
+from labui import state
+from labui.state import Setting
+
+PAGE = "lab"
+DECLARED = {f.metadata["url"]: f for f in declared(DistillConfig, "url")}  # URL name -> DistillConfig field
+# The lab's own settings, which are no config field: where a sequence target's text comes from, the typed text
+# (kept across pages, too long for a link), and the map's layout.
+CORPUS = Setting("corpus", "bundled", ("bundled", "custom", "upload"))
+CORPUS_NAMES = {"bundled": "bundled corpus", "custom": "type it", "upload": "upload .txt"}
+TEXT = Setting("text", "", in_url=False)
+MAP = Setting("layout", "PCA", ("PCA", "UMAP"))
 
 
-@dataclass(frozen=True)
-class Field:
-    key: str          # the URL name
-    kind: type
-    default: object
-    attr: str         # DistillConfig field
-
-
-FIELDS = [
-    Field("teacher", str, "bundled", "teacher"),
-    Field("target", str, "vocab", "target"),
-    Field("d_s", int, 128, "hidden_size"),
-    Field("bias", bool, True, "bias"),
-    Field("init", str, "random", "init"),
-    Field("optimizer", str, "adam", "optimizer"),
-    Field("lr", float, 0.03, "lr"),
-    Field("batch_size", int, 0, "batch_size"),
-    Field("steps", int, 300, "steps"),
-    Field("snapshot_every", int, 5, "snapshot_every"),
-    Field("seed", int, 0, "seed"),
-    Field("device", str, "auto", "device"),
-    Field("vocab_subset", int, 0, "vocab_subset"),
-    Field("probe_size", int, 500, "probe_size"),
-    Field("corpus", str, "bundled", ""),  # sequence mode: the bundled corpus or the user's text
-]
-BY_KEY = {f.key: f for f in FIELDS}
-CHOICES = {
-    "target": ["vocab", "sequence"],
-    "init": ["random", "teacher_pca"],
-    "optimizer": ["adam", "sgd"],
-    "device": ["auto", "cpu", "cuda", "mps"],
-    "corpus": ["bundled", "custom", "upload"],
-}
-# url key -> (smallest value the widget takes, DistillConfig field whose public cap is its largest). d_s has no
-# smallest outside public mode, so that 0 or -1 reach the validator and get its sentence.
-BOUNDS = {
-    "d_s": (None, "hidden_size"), "lr": (0.0, None), "steps": (1, "steps"), "snapshot_every": (1, None),
-    "batch_size": (0, "batch_size"), "seed": (0, None), "vocab_subset": (0, None), "probe_size": (2, "probe_size"),
-}
-
-
-def bounds(key: str) -> tuple[float | None, float | None]:
-    """(min, max) of a number widget: the max is the public cap in public mode, else none."""
-    low, capped = BOUNDS[key]
-    high = public.widget_max(capped) if capped else None
+def bounds(f) -> tuple[float | None, float | None]:
+    """(min, max) of a field's number widget: its declared smallest, and its public cap in public mode."""
+    meta = f.metadata
+    low = meta["widget_min"] if "widget_min" in meta else meta.get("min")
+    high = public.widget_max(f.name) if meta.get("cap") else None
     if high is not None and low is None:
         low = 1
     return low, high
-
-
-def _clamp(field: Field, value, notes: list[str]):
-    """A link's number brought within the widget's range, with a note saying so (nothing changes silently)."""
-    if field.key not in BOUNDS or isinstance(value, bool):
-        return value
-    low, high = bounds(field.key)
-    if isinstance(value, float) and not math.isfinite(value):
-        notes.append(f"{field.key}={value} is not a number: using {field.default}.")
-        return field.default
-    if low is not None and value < low:
-        notes.append(f"{field.key}={value} is below {low}: using {low}.")
-        return low
-    if high is not None and value > high:
-        notes.append(f"{field.key}={value} is over this public lab's cap of {high}: using {high}.")
-        return high
-    return value
 
 
 def _public_teacher(value: str, notes: list[str]) -> str:
@@ -91,32 +44,14 @@ def _public_teacher(value: str, notes: list[str]) -> str:
         return "bundled"
 
 
-def parse(field: Field, raw: str):
-    """A URL value as the field's type; a value that does not parse falls back to the default."""
-    try:
-        if field.kind is bool:
-            return raw.lower() in ("1", "true", "yes", "on")
-        value = field.kind(raw)
-    except (TypeError, ValueError):
-        return field.default
-    if field.key in CHOICES and value not in CHOICES[field.key]:
-        return field.default
-    return value
-
-
-def seed_from_url() -> None:
-    """Once per session: the URL's settings become the widgets' starting values."""
-    if st.session_state.get("lab_seeded"):
-        return
-    notes: list[str] = []
-    for f in FIELDS:
-        raw = st.query_params.get(f.key)
-        value = parse(f, raw) if raw is not None else f.default
-        value = _public_teacher(value, notes) if f.key == "teacher" else _clamp(f, value, notes)
-        st.session_state[f"lab_{f.key}"] = value
-    st.session_state["lab_text"] = st.session_state.get("lab_text", "")
-    st.session_state["lab_url_notes"] = notes
-    st.session_state["lab_seeded"] = True
+def settings_model() -> list[Setting]:
+    """Every lab setting, as labui.state keeps it (bounds read now: public mode can be switched per test)."""
+    out = []
+    for url, f in DECLARED.items():
+        low, high = bounds(f)
+        out.append(Setting(url, f.default, f.metadata.get("choices"), low, high, capped=high is not None,
+                           fix=_public_teacher if f.name == "teacher" else None))
+    return out + [CORPUS, TEXT, MAP]
 
 
 def upload_limit_bytes() -> int:
@@ -139,105 +74,96 @@ def public_caption() -> str:
             f"texts of ≤ {lim.text_chars:,} characters, uploads of ≤ {lim.upload_bytes // 1000:,} kB.")
 
 
-def _cap_help(key: str, text: str) -> str:
-    high = bounds(key)[1]
-    return text + (f" Capped at {high:,} on this public lab." if high is not None else "")
+def _cap_help(f) -> str | None:
+    high = bounds(f)[1]
+    text = f.metadata["help"] + (f" Capped at {high:,} on this public lab." if high is not None else "")
+    return text or None
 
 
-def mirror_to_url(settings: dict) -> None:
-    """Write the settings into the URL (only those that differ from the defaults: short links)."""
-    for f in FIELDS:
-        value = settings[f.key]
-        text = str(value).lower() if f.kind is bool else str(value)
-        if value == f.default:
-            if f.key in st.query_params:
-                del st.query_params[f.key]
-        elif st.query_params.get(f.key) != text:
-            st.query_params[f.key] = text
+def _widget(where, f) -> None:
+    """One setting's widget, as its declaration says: a checkbox, a choice, a number within bounds or a text."""
+    meta = f.metadata
+    k = state.key(PAGE, meta["url"])
+    label, names = meta["label"], meta.get("names") or {}
+    if f.name == "teacher" and public.is_public():
+        where.selectbox(label, public.allowed_teachers(), key=k, help=meta["help"] + " This public lab serves only "
+                        "these teachers.")
+    elif isinstance(f.default, bool):
+        where.checkbox(label, key=k, help=meta["help"] or None)
+    elif "choices" in meta:
+        radio = meta.get("widget") == "radio"
+        (where.radio if radio else where.selectbox)(label, meta["choices"], key=k, help=meta["help"] or None,
+                                                   format_func=lambda v: names.get(v, v),
+                                                   **({"horizontal": True} if radio else {}))
+    elif isinstance(f.default, (int, float)):
+        low, high = bounds(f)
+        where.number_input(label, min_value=low, max_value=high, step=meta.get("step"), format=meta.get("format"),
+                           key=k, help=_cap_help(f))
+    else:
+        where.text_input(label, key=k, help=meta["help"] or None)
+
+
+def _text_source(s) -> dict:
+    """Sequence mode: the bundled corpus, a typed text or an uploaded file."""
+    s.radio("Text", CORPUS.choices, key=state.key(PAGE, "corpus"), horizontal=True, format_func=CORPUS_NAMES.get)
+    corpus = st.session_state[state.key(PAGE, "corpus")]
+    if corpus == "custom":
+        s.text_area("Your text, one sentence per line", key=state.key(PAGE, "text"), height=120,
+                    max_chars=public.limits().text_chars if public.is_public() else None)
+    elif corpus == "upload":
+        return upload_widget(s)
+    return {"text": "", "error": None}
 
 
 def sidebar() -> dict:
-    """Draw the settings in the sidebar; returns {url key: value} plus 'text'."""
-    seed_from_url()
+    """Draw the settings in the sidebar; returns {URL name: value} plus 'text' (and 'upload_error')."""
+    model = settings_model()
+    notes = state.start(PAGE, model)
     s = st.sidebar
-    s.header("Experiment")
-    for note in st.session_state.get("lab_url_notes", []):
-        s.warning(note)
-    if public.is_public():
-        s.caption(public_caption())
-        s.selectbox("Teacher", public.allowed_teachers(), key="lab_teacher",
-                    help="'bundled' = all-MiniLM-L6-v2 (d_t = 384); this public lab serves only these teachers.")
-    else:
-        s.text_input("Teacher", key="lab_teacher", help="'bundled' = all-MiniLM-L6-v2 (d_t = 384); or a local "
-                     "folder with config.json and safetensors; or a hub id such as bert-base-uncased.")
     upload = {"text": "", "error": None}
-    s.radio("Target", CHOICES["target"], key="lab_target", horizontal=True,
-            format_func={"vocab": "vocabulary table", "sequence": "embedding-layer output"}.get,
-            help="vocabulary: E_t = the teacher's word-embedding rows. sequence: E_t = LayerNorm(word + "
-                 "position + token type) over the sentences of a text.")
-    if st.session_state["lab_target"] == "sequence":
-        s.radio("Text", CHOICES["corpus"], key="lab_corpus", horizontal=True,
-                format_func={"bundled": "bundled corpus", "custom": "type it", "upload": "upload .txt"}.get)
-        if st.session_state["lab_corpus"] == "custom":
-            s.text_area("Your text, one sentence per line", key="lab_text", height=120,
-                        max_chars=public.limits().text_chars if public.is_public() else None)
-        elif st.session_state["lab_corpus"] == "upload":
-            upload = upload_widget(s)
-    number(s, "Student dimension d_s", "d_s", 8, help=_cap_help(
-        "d_s", "The width of the student's embeddings; W_e lifts them from d_s to the teacher's d_t."))
-    s.checkbox("W_e has a bias", key="lab_bias")
-    s.selectbox("Student init", CHOICES["init"], key="lab_init",
-                format_func={"random": "random N(0, 0.02)", "teacher_pca": "teacher PCA"}.get)
-    s.header("Optimisation")
-    s.selectbox("Optimizer", CHOICES["optimizer"], key="lab_optimizer", format_func=str.capitalize)
-    number(s, "Learning rate", "lr", 0.005, format="%.4f", help="Changeable mid-run: applied from the next step.")
-    c1, c2 = s.columns(2)
-    number(c1, "Steps", "steps", 50, help=_cap_help("steps", "Optimisation steps in one run."))
-    number(c2, "Snapshot every", "snapshot_every", 1)
-    number(c1, "Batch size (0 = all)", "batch_size", 256,
-           help=_cap_help("batch_size", "Target rows (vocabulary) or sentences (sequence) per step."))
-    number(c2, "Seed", "seed", 1)
-    s.selectbox("Device", CHOICES["device"], key="lab_device")
-    with s.expander("Sizes"):
-        number(st, "Vocabulary rows (0 = all)", "vocab_subset", 1000,
-               help="Train on the first N rows (plus the probe tokens) for quicker experiments.")
-        number(st, "Probe tokens on the map", "probe_size", 50,
-               help=_cap_help("probe_size", "Tokens drawn on the map."))
-    settings = {f.key: st.session_state[f"lab_{f.key}"] for f in FIELDS}
-    settings["text"] = st.session_state.get("lab_text", "")
-    mirror_to_url(settings)
+    for section in SECTIONS:
+        where = s.expander(section) if section == "Sizes" else s
+        if section != "Sizes":
+            s.header(section)
+        if section == SECTIONS[0]:
+            for note in notes:
+                s.warning(note)
+            if public.is_public():
+                s.caption(public_caption())
+        for f in (f for f in DECLARED.values() if f.metadata.get("section") == section):
+            _widget(where, f)
+            if f.name == "target" and st.session_state[state.key(PAGE, "target")] == "sequence":
+                upload = _text_source(s)
+    settings = state.keep(PAGE, model)
     if settings["target"] == "sequence" and settings["corpus"] == "upload":
         settings["text"], settings["upload_error"] = upload["text"], upload["error"]
     return settings
 
 
-def number(where, label: str, key: str, step, **kw) -> None:
-    """A number widget within its bounds (the public caps in public mode)."""
-    low, high = bounds(key)
-    where.number_input(label, min_value=low, max_value=high, step=step, key=f"lab_{key}", **kw)
-
-
 def upload_widget(s) -> dict:
     """The upload box; the file is read at once, so a bad one is answered before Start."""
     limit = upload_limit_bytes()
+    returning = "lab_upload" not in st.session_state  # another page ran since: the box itself forgot its file
     f = s.file_uploader("A .txt file, one sentence per line (UTF-8)", type=["txt"], key="lab_upload",
                         max_upload_size=max(1, math.ceil(limit / 1e6)),
                         help=f"Up to {limit / 1000:,.0f} kB; read as UTF-8, one sentence per line.")
-    if f is None:
+    cached = st.session_state.get("lab_upload_read")  # (file id, name, result), under a key no widget owns
+    if f is None and not (returning and cached and not cached[2]["error"]):
+        st.session_state.pop("lab_upload_read", None)  # removed by the user, or never given
         return {"text": "", "error": None}
-    cached = st.session_state.get("lab_upload_read")
-    if cached is None or cached[0] != f.file_id:  # read each file once, not on every rerun
+    if f is not None and (cached is None or cached[0] != f.file_id):  # read each file once, not on every rerun
         try:
-            cached = (f.file_id, {"text": read_upload(f.getvalue()), "error": None})
+            cached = (f.file_id, f.name, {"text": read_upload(f.getvalue()), "error": None})
         except DistillError as exc:
-            cached = (f.file_id, {"text": "", "error": str(exc)})
+            cached = (f.file_id, f.name, {"text": "", "error": str(exc)})
         st.session_state["lab_upload_read"] = cached
-    result = cached[1]
+    _, name, result = cached
     if result["error"]:
         s.error(result["error"])
     else:
         text = result["text"]
-        s.caption(f"{f.name}: {len(text.splitlines()):,} sentences, {len(text):,} characters.")
+        kept = " (uploaded earlier; upload another to replace it)" if f is None else ""
+        s.caption(f"{name}{kept}: {len(text.splitlines()):,} sentences, {len(text):,} characters.")
     return result
 
 
@@ -249,7 +175,7 @@ NO_TEXT = {  # sequence mode with the user's own text, and none given
 
 def to_config(settings: dict) -> DistillConfig:
     """The run's configuration, validated (a DistillError says what to change)."""
-    values = {f.attr: settings[f.key] for f in FIELDS if f.attr}
+    values = {f.name: settings[url] for url, f in DECLARED.items()}
     values["hidden_size"] = int(values["hidden_size"])
     values["lr"] = float(values["lr"])
     corpus = settings.get("corpus")

@@ -11,7 +11,8 @@ from distill_core.export import history_csv
 from labui import figures as F
 from labui.entry import run_inside_app
 from labui.common import get_teacher, page_header
-from labui.lab_controls import sidebar, to_config
+from labui import state
+from labui.lab_controls import MAP, PAGE, sidebar, to_config
 from labui.run_summary import rows_caption, what_it_showed
 from labui.worker import UMAP_ON, LabWorker
 
@@ -68,11 +69,12 @@ elif pressed["Reset"]:
 if problem:
     st.error(problem)
 
-# A learning-rate change mid-run reaches the worker at its next step.
+# A learning-rate change mid-run reaches the worker at its next step; 0 (typed on the way to another value) is
+# left for Start to answer in words. A statement, not an expression: Streamlit's magic would print its value.
 lr = float(settings["lr"])
-if worker.view().config is not None and lr != st.session_state.get("lab_applied_lr"):
+if worker.view().config is not None and lr != st.session_state.get("lab_applied_lr") and lr > 0:
     try:
-        worker.set_lr(lr) if lr > 0 else None
+        worker.set_lr(lr)
         st.session_state["lab_applied_lr"] = lr
     except DistillError as exc:
         st.error(str(exc))
@@ -178,9 +180,10 @@ def live() -> None:
     st.caption(rows_caption(view))
     umap_note = ("UMAP is ready" if layout.umap_ready() else "UMAP is switched off on this server" if not UMAP_ON
                  else (layout.umap_error() or "UMAP is warming up in the background; PCA meanwhile"))
-    method = st.radio("Map", ["PCA", "UMAP"], horizontal=True, key="lab_map_method",
+    method = st.radio("Map", MAP.choices, horizontal=True, key=state.key(PAGE, MAP.name),
                       help="Both layouts are fitted once on the teacher; the student is placed by transform, "
                            "so the only motion is the student's. " + umap_note)
+    state.put(PAGE, MAP, method)  # a fragment's widget: kept (and in the URL) here, not by the sidebar's run
     if method == "UMAP" and not view.frames_umap:
         st.caption(f"{umap_note}.")
         method = "PCA"

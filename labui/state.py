@@ -1,0 +1,141 @@
+"""Page settings that survive a walk through the app, and links that carry them.
+
+Streamlit deletes a widget's ``st.session_state`` entry at the end of every run that does not draw the widget,
+which is every run of another page: settings kept only in widget keys come back empty or zero. So each page's
+values live in one dict under a key no widget owns (``_<page>_values``), seeded once per session from the URL
+(with a note for each value that could not be used as given), handed to a widget whose key is missing before it
+is drawn, and read back after it is drawn. The URL mirrors only what differs from the defaults, and only the
+page that owns the settings writes them: a page passing through writes nothing.
+
+Streamlit 1.67's ``bind="query-params"`` was tried against this: it keeps a value across pages and in the URL,
+but it drops a link's value that the widget refuses without a word, so a link's notes and public caps would need
+this code anyway.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str                       # the URL name; the widget key is "<page>_<name>"
+    default: object
+    choices: tuple | None = None    # the allowed values, if only some are
+    low: float | None = None        # a number widget's smallest value
+    high: float | None = None       # and its largest
+    capped: bool = False            # the largest is a public lab's cap (the note says so)
+    many: bool = False              # a list of choices (a multiselect), comma-separated in the URL
+    fix: Callable | None = None     # (value, notes) -> value: a page's own check of a link's value
+    in_url: bool = True             # False: kept across pages but never in a link (a long typed text)
+
+    def parse(self, raw: str, notes: list[str]):
+        """A URL value as this setting's type, within its choices and bounds; else the nearest allowed value
+        or the default, with a note saying which (nothing changes silently)."""
+        shown = raw.encode("unicode_escape").decode()  # control characters shown, not acted on
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        try:
+            value = [self._one(v) for v in raw.split(",") if v] if self.many else self._one(raw)
+        except ValueError:
+            notes.append(f"{self.name}={shown} is not {self._kind_words()}: using {self.encode(self.default)}.")
+            return self.default
+        value = self._clamp(value, notes)
+        return self.fix(value, notes) if self.fix else value
+
+    def _one(self, raw: str):
+        kind = type(self.choices[0]) if self.many else type(self.default)
+        if kind is bool:
+            words = {"true": True, "1": True, "yes": True, "on": True,
+                     "false": False, "0": False, "no": False, "off": False}
+            value = words[raw.strip().lower()] if raw.strip().lower() in words else None
+        else:
+            value = kind(raw)
+        if value is None or (self.choices is not None and value not in self.choices):
+            raise ValueError(raw)
+        return value
+
+    def _kind_words(self) -> str:
+        if self.choices is not None:
+            return "one of " + ", ".join(map(str, self.choices))
+        kind = type(self.default)
+        return {bool: "true or false", int: "a whole number", float: "a number"}.get(kind, "a text")
+
+    def _clamp(self, value, notes: list[str]):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return value
+        if isinstance(value, float) and not math.isfinite(value):
+            notes.append(f"{self.name}={value} is not a number: using {self.default}.")
+            return self.default
+        if self.low is not None and value < self.low:
+            notes.append(f"{self.name}={value} is below {self.low}: using {self.low}.")
+            return self.low
+        if self.high is not None and value > self.high:
+            where = "this public lab's cap" if self.capped else "the largest value"
+            notes.append(f"{self.name}={value} is over {where} of {self.high}: using {self.high}.")
+            return self.high
+        return value
+
+    def encode(self, value) -> str:
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, (list, tuple)):
+            return ",".join(map(str, value))
+        return str(value)
+
+
+def _store(page: str) -> str:
+    return f"_{page}_values"
+
+
+def key(page: str, name: str) -> str:
+    """The widget key of a page's setting."""
+    return f"{page}_{name}"
+
+
+def start(page: str, settings: list[Setting]) -> list[str]:
+    """Before a page draws its widgets: seed its values from the URL once per session, and hand each value to
+    its widget (whose key Streamlit deleted if another page ran since). Returns the link's notes."""
+    values = st.session_state.get(_store(page))
+    if values is None:
+        notes: list[str] = []
+        values = {}
+        for s in settings:
+            raw = st.query_params.get(s.name) if s.in_url else None
+            values[s.name] = s.parse(raw, notes) if raw is not None else s.default
+        st.session_state[_store(page)] = values
+        st.session_state[f"_{page}_notes"] = notes
+    for s in settings:
+        values.setdefault(s.name, s.default)
+        if key(page, s.name) not in st.session_state:
+            st.session_state[key(page, s.name)] = values[s.name]
+    return st.session_state[f"_{page}_notes"]
+
+
+def keep(page: str, settings: list[Setting]) -> dict:
+    """After the widgets: what they show becomes the page's values, and the URL shows those that differ from the
+    defaults. Returns {name: value}."""
+    values = st.session_state[_store(page)]
+    for s in settings:
+        if key(page, s.name) in st.session_state:
+            values[s.name] = st.session_state[key(page, s.name)]
+        _mirror(s, values[s.name])
+    return dict(values)
+
+
+def put(page: str, setting: Setting, value) -> None:
+    """One value drawn outside the page's main run (a widget in a fragment): kept, and mirrored in the URL."""
+    st.session_state[_store(page)][setting.name] = value
+    _mirror(setting, value)
+
+
+def _mirror(s: Setting, value) -> None:
+    if not s.in_url:
+        return
+    if value == s.default or (s.many and list(value) == list(s.default)):
+        if s.name in st.query_params:
+            del st.query_params[s.name]
+    elif st.query_params.get(s.name) != s.encode(value):
+        st.query_params[s.name] = s.encode(value)
