@@ -82,6 +82,8 @@ def build_parser(config=None) -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="folder for the student, W_e, run config and history")
     run.add_argument("--json", type=Path, help="file for a JSON summary of the run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .cli_experiments import add_parsers
+    add_parsers(sub, _whole)  # ablation, experiment
     return parser
 
 
@@ -178,6 +180,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
+        if args.command in ("ablation", "experiment"):
+            from .cli_experiments import run as run_experiment
+            return run_experiment(args)
         return cmd_run(args)
     except DistillError as exc:
         print(f"error: {exc}", file=sys.stderr)
