@@ -67,14 +67,19 @@ def map_data(p=30, groups=3, frames=4):
 def test_map_figure_joins_each_student_token_to_its_teacher_token():
     teacher, words, groups, frames = map_data()
     fig = F.map_figure(teacher, words, groups, frames, "PCA")
-    links, *points = fig.data
-    assert len(points) == 6 and not fig.frames  # 3 teacher + 3 student group traces, no replay while live
-    t0 = points[0]
-    assert list(t0.text) == [w for w, g in zip(words, groups) if g == "g0"]
-    assert t0.marker.symbol is None and points[3].marker.symbol == "diamond-open"
-    assert points[0].marker.color == points[3].marker.color  # a group keeps its colour
+    links, dots, diamonds, *key = fig.data
+    assert not fig.frames  # no replay while live
+    assert list(dots.text) == words and list(diamonds.text) == words and list(dots.customdata) == groups
+    assert dots.marker.symbol is None and diamonds.marker.symbol == "diamond-open"
+    assert np.allclose(dots.x, teacher[:, 0], atol=1e-6) and np.allclose(diamonds.y, frames[-1][1][:, 1], atol=1e-6)
+    # one colour per group: the stepped scale maps group k's code to the k-th key entry's colour
+    scale = dict((round(v, 6), c) for v, c in dots.marker.colorscale)
+    assert [t.name for t in key] == ["g0", "g1", "g2"]
+    for i, g in enumerate(groups):
+        code = dots.marker.color[i]
+        assert diamonds.marker.color[i] == code and scale[round(code / 2, 6)] == key[int(g[1])].marker.color
     x = np.asarray(links.x, dtype=float).reshape(-1, 3)
-    assert np.allclose(x[:, 0], teacher[:, 0], atol=1e-3) and np.allclose(x[:, 1], frames[-1][1][:, 0], atol=1e-3)
+    assert np.allclose(x[:, 0], teacher[:, 0], atol=1e-6) and np.allclose(x[:, 1], frames[-1][1][:, 0], atol=1e-6)
     assert np.isnan(x[:, 2]).all()  # gaps between segments
     assert "step 15" in fig.layout.title.text
 
@@ -83,8 +88,8 @@ def test_map_figure_replays_frames_with_slider_and_play():
     teacher, words, groups, frames = map_data()
     fig = F.map_figure(teacher, words, groups, frames, "UMAP", animate=True)
     assert [f.name for f in fig.frames] == ["0", "5", "10", "15"]
-    assert list(fig.frames[0].traces) == [0, 4, 5, 6]  # links + the student traces move; the teacher stays
-    assert np.allclose(fig.frames[1].data[1].x, frames[1][1][[i for i, g in enumerate(groups) if g == "g0"], 0], atol=1e-3)
+    assert list(fig.frames[0].traces) == [0, 2]  # the links and the student tokens move; the teacher stays
+    assert np.allclose(fig.frames[1].data[1].x, frames[1][1][:, 0], atol=1e-6)
     assert [s.label for s in fig.layout.sliders[0].steps] == ["0", "5", "10", "15"]
     assert fig.layout.updatemenus[0].buttons[0].method == "animate"
 
