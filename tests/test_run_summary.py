@@ -71,3 +71,8 @@ def test_live_caption_follows_the_status_and_ends_sentences():
     assert "Start" in F.live_caption(None, "idle", 300)
     h = dict(step=300, loss=0.01, floor=0.01, ratio=1.01, knn_overlap=0.5)
     assert F.live_caption(h, "done", 300).endswith("agree with the teacher's. Run finished.")
+
+
+def test_w_e_figure_title_does_not_promise_a_shape():
+    title = F.we_figure([0, 5], [np.array([2.0, 1.0]), np.array([3.0, 1.0])]).layout.title.text
+    assert "take shape" not in title and "this run" in title and "basis" in title
