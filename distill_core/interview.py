@@ -163,8 +163,9 @@ QUESTIONS: tuple[Question, ...] = (
         "W_e's own spectrum, as the Live lab plots it, records how one run split scale between E_s and W_e from its "
         "init; another init, seed or optimiser reaches the same loss with a different one. That is also why W_e is "
         "thrown away after distillation: it is a bridge for the loss, not part of the student, and the student's "
-        "coordinates are only defined up to such an A.",
-        "non_uniqueness",
+        "coordinates are only defined up to such an A. Show me trains two students that differ only in their seed "
+        "and re-expresses one through a random A: equal losses, different W_e spectra, one σ(E_s W_e).",
+        "equal_loss_different_we",
         ("No: (E_s A, A⁻¹ W_e) gives the same loss; only the product's spectrum is fixed",
          "Yes: it always equals the top d_s singular vectors of the teacher's target matrix",
          "Yes: Adam converges to one minimum, so W_e's singular values are the same in every run",

@@ -42,6 +42,9 @@ def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
         exp = X.neighbour_overlap(teacher, vocab, steps=steps)
         fig = tf.bars_figure(exp.numbers, exp.title, "share of the teacher's neighbours kept")
         return Shown(fig, exp.numbers | {f"{c.label}: MSE": c.final for c in exp.curves}, overlap_conclusion(exp.numbers))
+    if key == "equal_loss_different_we":
+        exp = X.equal_loss_different_we(vocab, steps=min(steps, 80))
+        return Shown(tf.equal_loss_figure(exp.arrays), exp.numbers, exp.conclusion)
     if key == "non_uniqueness":
         exp = X.non_uniqueness(vocab, steps=min(steps, 80))
         return Shown(tf.singular_values_figure(exp.arrays), exp.numbers, exp.conclusion)
@@ -94,5 +97,5 @@ def overlap_conclusion(numbers: dict[str, float]) -> str:
 
 
 KEYS = ("loss_stays_high", "frozen_vs_learned", "ds_comparison", "same_width", "cosine_vs_mse", "neighbour_overlap",
-        "non_uniqueness", "padding", "teacher_dropout", "forward_cost", "position_similarity", "shape_demo", "params",
-        "diagram")
+        "non_uniqueness", "equal_loss_different_we", "padding", "teacher_dropout", "forward_cost", "position_similarity",
+        "shape_demo", "params", "diagram")

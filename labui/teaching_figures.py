@@ -89,6 +89,31 @@ def soft_targets_figure(labels: list[str], logits, temperature: float) -> go.Fig
     return _style(fig, "One label, or the teacher's whole distribution", 340)
 
 
+def equal_loss_figure(arrays: dict[str, np.ndarray]) -> go.Figure:
+    """Left: W_e's singular values per run (they differ). Right: sigma(E_s W_e) per run, and the teacher's top d_s
+    dashed (they agree, and approach the teacher's at the floor). Keys as experiments.equal_loss_different_we."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("σ(W_e): how each run split the scale",
+                                                        "σ(E_s W_e): what the loss fixes"))
+    runs = [k[len("W_e, "):] for k in arrays if k.startswith("W_e, ")]
+    for i, run in enumerate(runs):
+        color, dash = PALETTE[i % len(PALETTE)], "dot" if "A^-1" in run else "solid"
+        name = run.replace("A^-1", "A⁻¹")
+        for col, key in ((1, f"W_e, {run}"), (2, f"E_s W_e, {run}")):
+            y = np.asarray(arrays[key], dtype=float)
+            fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y.tolist(), mode="lines", name=name,
+                                     legendgroup=run, showlegend=col == 1, line=dict(color=color, dash=dash, width=2)),
+                          row=1, col=col)
+    teacher = [k for k in arrays if k.startswith("teacher's top")]
+    for key in teacher:
+        y = np.asarray(arrays[key], dtype=float)
+        fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y.tolist(), mode="lines", name=key,
+                                 line=dict(color="#111827", dash="dash", width=1.5)), row=1, col=2)
+    for col in (1, 2):
+        fig.update_yaxes(title="singular value", row=1, col=col, **LOG_Y)
+        fig.update_xaxes(title="index i", row=1, col=col)
+    return _style(fig, "Equal loss, different W_e", 420)
+
+
 # -- the teacher's embeddings ----------------------------------------------------------------------------------
 def position_heatmap(sim: np.ndarray) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=sim, colorscale="RdBu", zmid=0, zmin=-1, zmax=1, colorbar=dict(title="cos")))

@@ -144,3 +144,17 @@ def test_interview_show_me_names_its_rows():
     at.button(key="show_floor").click().run()        # two short runs on the shared 3,000-token subset
     assert not at.exception
     assert any("n = 3,436" in c.value and "30,522" in c.value for c in at.caption)
+
+
+def test_equal_loss_figure_puts_w_e_left_and_the_invariant_product_right():
+    arrays = {"W_e, seed 0": np.array([3.0, 1.0]), "W_e, seed 1": np.array([5.0, 0.5]),
+              "W_e, seed 0 as (E_s A, A^-1 W_e)": np.array([9.0, 0.1]),
+              "E_s W_e, seed 0": np.array([2.0, 1.0]), "E_s W_e, seed 1": np.array([2.0, 1.0]),
+              "E_s W_e, seed 0 as (E_s A, A^-1 W_e)": np.array([2.0, 1.0]), "teacher's top 2": np.array([2.1, 1.2])}
+    fig = tf.equal_loss_figure(arrays)
+    left = [t for t in fig.data if t.xaxis == "x"]
+    right = [t for t in fig.data if t.xaxis == "x2"]
+    assert [list(t.y) for t in left] == [[3.0, 1.0], [5.0, 0.5], [9.0, 0.1]]
+    assert [t.name for t in right][-1] == "teacher's top 2" and right[-1].line.dash == "dash"
+    assert "seed 0 as (E_s A, A⁻¹ W_e)" in [t.name for t in left]
+    assert next(q for q in QUESTIONS if q.key == "non_unique").experiment == "equal_loss_different_we"
