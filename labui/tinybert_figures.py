@@ -46,3 +46,59 @@ def loss_terms(points, weights: dict | None = None, window: int = 10) -> go.Figu
     fig.update_xaxes(title_text="step", row=2)
     fig.update_layout(height=560, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white")
     return fig
+
+
+ARM_STYLE = {1.0: dict(color="#0f9d8a", dash="solid"), 0.0: dict(color="#c2418a", dash="dash")}
+
+
+def ablation_curves(arms) -> go.Figure:
+    """Left: each mapped layer's hidden-state MSE over steps, both arms. Right: the embedding MSE, both arms.
+
+    Measured on the same fixed sentences for both arms; one line per (arm, seed, layer)."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(
+        "hidden states: MSE(H<sub>s</sub><sup>m</sup> W<sub>h</sub>, H<sub>t</sub><sup>g(m)</sup>) per layer m",
+        "embeddings: MSE(E<sub>s</sub> W<sub>e</sub>, E<sub>t</sub>)"))
+    seen: set[float] = set()
+    for arm in arms:
+        style = ARM_STYLE.get(arm.lambda_e, {})
+        name = f"λ_e = {arm.lambda_e:g}" + (" (with L_emb)" if arm.lambda_e else " (without L_emb)")
+        layers = len(arm.hidden[0]) if arm.hidden else 0
+        for m in range(layers):
+            fig.add_trace(go.Scatter(
+                x=arm.steps, y=[h[m] for h in arm.hidden], mode="lines+markers", name=name, legendgroup=name,
+                showlegend=arm.lambda_e not in seen and m == 0, marker=dict(size=4 + 2 * m),
+                line=dict(color=style.get("color"), dash=style.get("dash"), width=1 + m),
+                hovertemplate=f"seed {arm.seed}, layer {m + 1}, step %{{x}}: %{{y:.4g}}<extra>{name}</extra>"),
+                row=1, col=1)
+        fig.add_trace(go.Scatter(x=arm.steps, y=arm.embedding, mode="lines", name=name, legendgroup=name,
+                                 showlegend=False, line=dict(color=style.get("color"), dash=style.get("dash")),
+                                 hovertemplate=f"seed {arm.seed}, step %{{x}}: %{{y:.4g}}<extra>{name}</extra>"),
+                      row=1, col=2)
+        seen.add(arm.lambda_e)
+    fig.update_yaxes(type="log")
+    fig.update_xaxes(title_text="distillation step")
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+                      legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def ablation_scores(arms, paper: list[dict], task_title: str) -> go.Figure:
+    """Ours (held-out accuracy after fine-tuning, each seed a point, bar = mean) beside the paper's Table 6."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
+        f"this run: {task_title.lower()}, held-out accuracy (%)", "TinyBERT paper, GLUE dev (published)"))
+    for lam in (1.0, 0.0):
+        mine = [100 * a.accuracy for a in arms if a.lambda_e == lam and a.accuracy is not None]
+        label = "with L_emb" if lam else "without L_emb"
+        color = ARM_STYLE[lam]["color"]
+        if mine:
+            fig.add_trace(go.Bar(x=[label], y=[float(np.mean(mine))], marker_color=color, name=label,
+                                 legendgroup=label, hovertemplate="mean %{y:.1f}<extra></extra>"), row=1, col=1)
+            fig.add_trace(go.Scatter(x=[label] * len(mine), y=mine, mode="markers", showlegend=False,
+                                     marker=dict(color="#222", size=7), hovertemplate="a seed: %{y:.1f}<extra></extra>"),
+                          row=1, col=1)
+        fig.add_trace(go.Bar(x=[r["task"] for r in paper], y=[r[label] for r in paper], name=label,
+                             marker_color=color, legendgroup=label, showlegend=not mine, opacity=0.8,
+                             hovertemplate="%{x}: %{y}<extra>" + label + "</extra>"), row=1, col=2)
+    fig.update_layout(height=360, barmode="group", margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+                      legend=dict(orientation="h", y=-0.2))
+    return fig

@@ -10,6 +10,7 @@ import streamlit as st
 
 from distill_core.tinybert import TERMS, TinyBertConfig, TinyBertTrainer
 from distill_core.tinybert_losses import layer_map, projection_parameter_count
+from labui.ablation_panel import ablation_section
 from labui.bg_job import Job
 from labui.common import job_status, page_header, require_teacher
 from labui.tinybert_figures import loss_terms
@@ -136,3 +137,5 @@ if trainer is not None and trainer.history:
                 for f in sorted(folder.iterdir()):
                     zf.write(f, f"tinybert_student/{f.name}")
         st.download_button("Download the student (.zip)", buf.getvalue(), "tinybert_student.zip", "application/zip")
+
+ablation_section(teacher)

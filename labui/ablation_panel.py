@@ -1,0 +1,156 @@
+"""The TinyBERT page's experiment: layer-wise distillation with and without the embedding loss (lambda_e 1 vs 0).
+
+The duration is measured (a few timed steps of the chosen shapes) and shown before anything starts. A run
+goes to a background thread shared by the whole server: a second visitor asking for the same settings watches
+the same run, or reads its finished result at once.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from dataclasses import asdict
+
+import pandas as pd
+import streamlit as st
+
+from distill_core.downstream import TASK_TITLES
+from distill_core.tinybert_ablation import (PAPER_SOURCE, AblationConfig, estimate_seconds, findings, paper_rows,
+                                            run_ablation)
+from labui.bg_job import Job
+from labui.tinybert_figures import ablation_curves, ablation_scores
+
+INTRO = """
+TinyBERT's authors removed the embedding loss from their objective and lost 1.5 points of GLUE average
+(their Table 6, beside ours below). Here is the same question on this teacher: two students distilled
+layer by layer from the same seed, on the same batches, with the same hidden-state and attention losses,
+one **with** the embedding loss (λ_e = 1) and one **without** (λ_e = 0). Their hidden-state losses are measured
+on the same fixed sentences as they train, then each is fine-tuned on a small task with the same seed and data
+order, and its held-out accuracy is the downstream score.
+"""
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs() -> tuple[dict, threading.Lock]:
+    """Server-wide: settings -> the Job running or holding them (read-only results; one per settings)."""
+    return {}, threading.Lock()
+
+
+def _key(cfg: AblationConfig, teacher) -> tuple:
+    return (teacher.source, *sorted(asdict(cfg).items()))
+
+
+def _shared_job(cfg: AblationConfig, teacher) -> Job:
+    jobs, lock = _jobs()
+    with lock:
+        job = jobs.get(_key(cfg, teacher))
+        if job is None or job.error or (job.stopping and not job.running):
+            job = jobs[_key(cfg, teacher)] = Job(_work, teacher, cfg)
+        return job
+
+
+def _work(report, should_stop, teacher, cfg: AblationConfig):
+    report("fraction", 0.0)
+    report("started", time.time())
+
+    def on_progress(arms, fraction):
+        report("arms", copy.deepcopy(arms))
+        report("fraction", fraction)
+
+    return run_ablation(teacher, cfg, on_progress=on_progress, should_stop=should_stop)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def _settings(teacher) -> tuple[AblationConfig, bool]:
+    heads, L_t = int(teacher.config.num_attention_heads), int(teacher.config.num_hidden_layers)
+    with st.form("ablation"):
+        c1, c2, c3 = st.columns(3)
+        d_s = c1.select_slider("Student width d_s", [heads * k for k in (2, 4, 8, 16)], heads * 8, key="ab_ds")
+        layers = c1.select_slider("Student layers L_s", list(range(1, L_t + 1)), min(2, L_t), key="ab_layers")
+        steps = c2.select_slider("Distillation steps (each run)", [20, 50, 100, 150, 300, 500], 150, key="ab_steps")
+        seeds = c2.slider("Seeds (each runs both students)", 1, 3, 1, key="ab_seeds")
+        task = c3.radio("Downstream task", ["sentences", "tokens"], format_func=TASK_TITLES.get, key="ab_task")
+        ft = c3.select_slider("Fine-tuning steps", [20, 50, 100, 200], 100, key="ab_ft")
+        prepare = st.form_submit_button("Estimate how long it takes")
+    return AblationConfig(hidden_size=d_s, num_hidden_layers=layers, steps=steps, seeds=seeds, task=task,
+                          finetune_steps=ft), prepare
+
+
+def _plan(teacher, cfg: AblationConfig, prepare: bool) -> None:
+    """Estimate on request; then the expected duration and the Start button (nothing runs before it)."""
+    if prepare:
+        with st.spinner("Timing a few steps of these shapes on this machine..."):
+            st.session_state["ab_plan"] = (cfg, estimate_seconds(teacher, cfg))
+    plan = st.session_state.get("ab_plan")
+    if plan is None or plan[0] != cfg:
+        st.caption("Press **Estimate how long it takes** first: it times a few steps here (a second or two), "
+                   "and nothing long starts before you see the figure.")
+        return
+    est = plan[1]
+    st.info(f"Expected: about **{_duration(est['total'])}** on this server now (teacher targets "
+            f"{_duration(est['teacher targets'])}, distillation {_duration(est['distillation'])}, fine-tuning "
+            f"{_duration(est['fine-tuning'])}); longer when other people are training too.")
+    if st.button("Start the comparison", type="primary", key="ab_start"):
+        st.session_state["ab_job"] = _shared_job(cfg, teacher)
+        st.session_state["ab_cfg"] = cfg
+
+
+def _progress(job: Job, cfg: AblationConfig, est: float | None) -> None:
+    values = job.values()
+    frac = float(values.get("fraction", 0.0))
+    elapsed = (job.finished or time.time()) - values.get("started", time.time())
+    left = f", about {_duration(elapsed * (1 - frac) / frac)} left" if 0.05 < frac < 1 and job.running else ""
+    if job.running:
+        st.progress(min(frac, 1.0), text=f"{frac:.0%} done after {_duration(elapsed)}{left}"
+                    + (f" (estimated {_duration(est)} in all)" if est else ""))
+        if st.button("Stop", key="ab_stop"):
+            job.stop()
+    elif job.error:
+        st.error(job.error)
+    arms = values.get("arms", [])
+    if arms:
+        st.plotly_chart(ablation_curves(arms), key="ab_curves")
+
+
+def _results(job: Job, cfg: AblationConfig) -> None:
+    arms = job.result
+    if not arms or any(a.accuracy is None for a in arms):
+        st.caption("The comparison was stopped before both students were fine-tuned: start it again to see scores.")
+        return
+    title = TASK_TITLES[cfg.task]
+    st.subheader("What it showed")
+    for line in findings(arms, title):
+        st.markdown("- " + line)
+    st.plotly_chart(ablation_scores(arms, paper_rows(), title), key="ab_scores")
+    st.dataframe(pd.DataFrame(paper_rows()), hide_index=True)
+    st.caption(f"Published reference: {PAPER_SOURCE}. Their student is a 4-layer, 312-wide TinyBERT distilled from "
+               "BERT-base on English Wikipedia and scored on GLUE; ours is a small student of a 384-wide teacher, "
+               "distilled for a few hundred steps on this app's corpus and scored on a task of a few hundred "
+               "examples: compare the direction and the size of the gaps, not the numbers.")
+
+
+def ablation_section(teacher) -> None:
+    st.header("Does aligning the embeddings help the later layers?")
+    st.markdown(INTRO)
+    cfg, prepare = _settings(teacher)
+    _plan(teacher, cfg, prepare)
+    job: Job | None = st.session_state.get("ab_job")
+    running = job is not None and job.running
+
+    @st.fragment(run_every=1.0 if running else None)
+    def live() -> None:
+        job = st.session_state.get("ab_job")
+        if job is None:
+            return
+        run_cfg = st.session_state["ab_cfg"]
+        plan = st.session_state.get("ab_plan")
+        _progress(job, run_cfg, plan[1]["total"] if plan and plan[0] == run_cfg else None)
+        if not job.running and job.result is not None:
+            _results(job, run_cfg)
+        if running and not job.running:
+            st.rerun()  # once: the page stops polling
+
+    live()
