@@ -315,6 +315,19 @@ def _spikes(curve: Curve, skip: int = 10) -> tuple[float, int]:
     return worst, at
 
 
+def spike_note(steps, losses, threshold: float = 1.05) -> str:
+    """One sentence for a loss curve that rose above its best so far (by ``threshold`` or more): where, how much,
+    why, and the fix; '' when it did not. For any curve of a constant-rate Adam run (lab, Show me)."""
+    ratio, at = _spikes(Curve("", list(steps), list(losses)))
+    if ratio < threshold:
+        return ""
+    return (f"The jump near step {at} (to {ratio:.2f}x the best loss so far) is Adam at a constant learning rate "
+            "near the optimum: it divides each step by the root of its running mean of squared gradients, so as the "
+            "gradients shrink its steps stay about lr long, overshoot the bottom of the valley, and the loss jumps "
+            "before it settles. A decaying rate (cosine or linear) removes the jump: the constant-vs-decay "
+            "experiment shows both on the same seed.")
+
+
 def lr_decay(targets: TargetSet, d_s: int = 128, steps: int = 120, seed: int = 0,
              schedules=("constant", "cosine", "linear")) -> Experiment:
     """The same run (seed, data, lr) with a constant rate and with decay; curves recorded every step.
@@ -331,20 +344,23 @@ def lr_decay(targets: TargetSet, d_s: int = 128, steps: int = 120, seed: int = 0
         c.extra["spike"] = (ratio, at)
         numbers[f"{c.label}: largest jump above its best so far (x)"] = ratio
         numbers[f"{c.label}: at step"] = float(at)
-        numbers[f"{c.label}: final / floor"] = c.final / c.floor
+        numbers[f"{c.label}: final MSE"] = c.final
     const, *decayed = curves
-    (r0, s0), best = const.extra["spike"], min(decayed, key=lambda c: c.extra["spike"][0])
-    conclusion = (
-        f"With a constant rate the loss jumped to {r0:.2f}x its best so far at step {s0}, then settled; "
-        + ", ".join(f"with {c.label.split()[0]} decay the largest jump was {c.extra['spike'][0]:.2f}x" for c in decayed)
-        + f". Final loss / floor: " + ", ".join(f"{c.label} {c.final / c.floor:.3f}" for c in curves) + ". "
-        "Why: Adam scales each step by 1/sqrt(running mean of g^2), so near the optimum, where gradients shrink, "
-        "its steps stay about lr long; they overshoot and the loss spikes. Decay shrinks the steps as the run "
-        "nears its end" + (". It also slows the approach: in this short run the constant rate still ends lower."
-                           if const.final < min(c.final for c in decayed) else ", and here it also ends lower.")
-        if r0 > 1.05 else
-        f"This run had no jump worth the name (largest {r0:.2f}x its best so far at step {s0}); decay still ends "
-        f"lower: " + ", ".join(f"{c.label} {c.final / c.floor:.3f} x floor" for c in curves) + ".")
+    r0, s0 = const.extra["spike"]
+    ends = "Final MSE: " + ", ".join(f"{c.label} {c.final:.3g}" for c in curves) + (
+        f" (floor {const.floor:.3g})." if const.floor else ".")
+    lower = ("In this short run the constant rate still ends lowest: decay also slows the approach."
+             if const.final < min(c.final for c in decayed) else "Here decay also ends lower.")
+    if r0 > 1.05:
+        conclusion = (
+            f"With a constant rate the loss jumped to {r0:.2f}x its best so far at step {s0}, then settled; "
+            + ", ".join(f"with {c.label.split()[0]} decay the largest jump was {c.extra['spike'][0]:.2f}x"
+                        for c in decayed)
+            + ". Why: Adam scales each step by 1/sqrt(running mean of g^2), so near the optimum, where gradients "
+            "shrink, its steps stay about lr long; they overshoot and the loss spikes. Decay shrinks the steps as "
+            f"the run nears its end. {ends} {lower}")
+    else:
+        conclusion = f"This run had no jump worth the name (largest {r0:.2f}x its best so far at step {s0}). {ends}"
     return Experiment("lr_decay", f"Constant vs decaying learning rate, same seed, d_s = {d_s}", curves, numbers,
                       conclusion)
 

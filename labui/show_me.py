@@ -23,7 +23,10 @@ class Shown:
 
 
 def _from_experiment(exp: X.Experiment) -> Shown:
-    return Shown(tf.curves_figure(exp), exp.numbers, exp.conclusion)
+    """Curves and numbers; a curve that jumped gets its explanation where it happens (the first one that did)."""
+    notes = [X.spike_note(c.steps, c.loss) for c in exp.curves] if exp.key != "lr_decay" else []
+    note = next((f" ({c.label}) {n}" for c, n in zip(exp.curves, notes) if n), "")
+    return Shown(tf.curves_figure(exp), exp.numbers, exp.conclusion + note)
 
 
 def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
@@ -42,6 +45,8 @@ def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
         exp = X.neighbour_overlap(teacher, vocab, steps=steps)
         fig = tf.bars_figure(exp.numbers, exp.title, "share of the teacher's neighbours kept")
         return Shown(fig, exp.numbers | {f"{c.label}: MSE": c.final for c in exp.curves}, overlap_conclusion(exp.numbers))
+    if key == "lr_decay":
+        return _from_experiment(X.lr_decay(vocab, steps=max(steps, 100)))
     if key == "equal_loss_different_we":
         exp = X.equal_loss_different_we(vocab, steps=min(steps, 80))
         return Shown(tf.equal_loss_figure(exp.arrays), exp.numbers, exp.conclusion)
@@ -97,5 +102,5 @@ def overlap_conclusion(numbers: dict[str, float]) -> str:
 
 
 KEYS = ("loss_stays_high", "frozen_vs_learned", "ds_comparison", "same_width", "cosine_vs_mse", "neighbour_overlap",
-        "non_uniqueness", "equal_loss_different_we", "padding", "teacher_dropout", "forward_cost", "position_similarity",
+        "non_uniqueness", "equal_loss_different_we", "lr_decay", "padding", "teacher_dropout", "forward_cost", "position_similarity",
         "shape_demo", "params", "diagram")

@@ -110,3 +110,17 @@ def test_ablation_estimate_is_positive_and_adds_up(teacher):
     est = estimate_seconds(teacher, cfg, SENTENCES)
     assert est["distillation"] > 0 and est["fine-tuning"] > 0
     assert est["total"] == pytest.approx(est["teacher targets"] + est["distillation"] + est["fine-tuning"])
+
+
+def test_a_jump_is_explained_where_it_happens(vocab):
+    from labui.show_me import KEYS, show
+
+    calm = X.Curve("calm", list(range(0, 100, 5)), [1.0 / (s + 1) for s in range(0, 100, 5)])
+    assert X.spike_note(calm.steps, calm.loss) == ""
+    jumpy = list(calm.loss)
+    jumpy[15] = 1.3 * jumpy[14]
+    note = X.spike_note(calm.steps, jumpy)
+    assert "step 75" in note and "1.30x" in note and "decay" in note
+    assert "lr_decay" in KEYS
+    shown = show("lr_decay", None, vocab, steps=10)
+    assert len(shown.figure.data) >= 3 and "constant" in shown.conclusion
