@@ -3,7 +3,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from labui.common import preload_default_run
+
 st.set_page_config(page_title="Embedding distillation lab", page_icon=":material/science:", layout="wide")
+preload_default_run()  # the teacher loads while the first visitor reads the home page, not at the first Start
 
 HERE = Path(__file__).parent
 # (file, title, icon); Material icons ship with Streamlit's own font, so they render without emoji fonts.

@@ -106,6 +106,7 @@ class LabView:
     frames_pca: list[tuple[int, np.ndarray]] = field(default_factory=list)
     frames_umap: list[tuple[int, np.ndarray]] = field(default_factory=list)
     version: int = 0
+    converged: str | None = None  # why the run ended before its last step, in one sentence
 
     @property
     def latest(self) -> dict | None:
@@ -198,13 +199,19 @@ class LabWorker:
         with self._cond:
             return LabView(self._status, self._message, self._error, self._config, self._setup,
                            list(self._history), list(self._we_sv), self._product_sv,
-                           list(self._frames_pca), list(self._frames_umap), self._version)
+                           list(self._frames_pca), list(self._frames_umap), self._version,
+                           self._engine.converged if self._engine is not None else None)
 
     @property
     def status(self) -> str:
         """The status alone, without copying the view."""
         with self._cond:
             return self._status
+
+    def waiting_for_first_point(self) -> bool:
+        """A run is being built and has not published its step-0 point yet."""
+        with self._cond:
+            return self._need_build or (self._status in ("preparing", "running") and not self._history)
 
     def busy(self) -> bool:
         """Whether the view can still change without a new command (the page polls only then): a run being

@@ -1,8 +1,6 @@
 """The live lab: distil a student's embeddings into the teacher's space while you watch."""
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from distill_core import layout
@@ -15,11 +13,10 @@ from labui import state
 from labui.lab_controls import MAP, PAGE, sidebar, to_config
 from labui.run_summary import rows_caption, what_it_showed
 from labui.worker import UMAP_ON, LabWorker
+from labui import live_view as LV
 
 run_inside_app()
 
-REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "0.5"))
-QUEUED_REFRESH_S = max(REFRESH_S, 1.5)  # a run waiting for a slot has little to show: ask less often
 
 
 @st.cache_resource(scope="session", on_release=lambda worker: worker.stop(), show_spinner=False,
@@ -81,31 +78,6 @@ if worker.view().config is not None and lr != st.session_state.get("lab_applied_
 
 
 # -- the live views ---------------------------------------------------------------------------------------
-def build_figures(view, method: str) -> dict:
-    setup, steps = view.setup, [h["step"] for h in view.history]
-    frames, teacher_xy = view.frames_pca, setup.pca_teacher
-    if method == "UMAP" and view.frames_umap and setup.umap_teacher is not None:
-        frames, teacher_xy = view.frames_umap, setup.umap_teacher
-    animate = view.status in ("paused", "done", "error") and len(frames) > 1
-    return {
-        "loss": F.loss_figure(view.history, setup.floor),
-        "spectrum": F.spectrum_figure(setup.teacher_sigma, setup.d_s, view.product_sv),
-        "we": F.we_figure(steps, view.we_sv),
-        "map": F.map_figure(teacher_xy, setup.words, setup.groups, frames, method, animate=animate),
-    }
-
-
-def figures_for(view, method: str) -> dict:
-    """The figures of this view, rebuilt only when the worker published something new."""
-    key = (view.version, method, view.status)
-    cached = st.session_state.get("lab_figs")
-    if cached and cached[0] == key:
-        return cached[1]
-    figs = build_figures(view, method)
-    st.session_state["lab_figs"] = (key, figs)
-    return figs
-
-
 def metrics_row(view) -> None:
     last, first = view.latest, (view.history[0] if view.history else None)
     k = view.config.knn_k if view.config else 10
@@ -141,7 +113,7 @@ def export_buttons() -> None:
 
 
 def figures_html(view) -> str:
-    figs = build_figures(view, "PCA")
+    figs = LV.all_figures(view, "PCA")
     parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs.values())]
     return ("<html><head><meta charset='utf-8'><title>Embedding distillation run</title></head><body>"
             + "".join(parts) + "</body></html>")
@@ -152,17 +124,23 @@ STATUS = {"idle": ":gray[● idle]", "preparing": ":orange[● preparing]", "que
           "error": ":red[● stopped]"}
 
 
-def poll_interval() -> float | None:
-    """How often the live view reruns: only while the worker can change it on its own, so finished, paused and
-    idle sessions cost the server nothing (a classroom has many of those)."""
+def poll_interval(detail: bool = False) -> float | None:
+    """How often a live fragment reruns: only while the worker can change it on its own, so finished, paused and
+    idle sessions cost the server nothing (a classroom has many of those). While the run is being built the
+    numbers ask often (the first point is due within a second); the pictures never faster than DETAIL_REFRESH_S."""
     if not worker.busy():
         return None
-    return QUEUED_REFRESH_S if worker.status == "queued" else REFRESH_S
+    status = worker.status
+    if status == "queued":
+        return max(LV.QUEUED_REFRESH_S, LV.DETAIL_REFRESH_S) if detail else LV.QUEUED_REFRESH_S
+    if detail:
+        return LV.DETAIL_REFRESH_S
+    return LV.FIRST_POINT_S if status == "preparing" or worker.waiting_for_first_point() else LV.REFRESH_S
 
 
 def live() -> None:
     if poll_interval() != st.session_state.get("lab_poll"):
-        st.rerun()  # the run started, queued, paused or ended: the whole page redraws with the new timer
+        st.rerun()  # the run started, queued, got its first point, paused or ended: the page redraws, new timers
     view = worker.view()
     total = view.config.steps if view.config else int(settings["steps"])
     top = st.columns([5, 1])
@@ -178,6 +156,19 @@ def live() -> None:
             st.caption("The first point appears as soon as the targets and the student are ready.")
         return
     st.caption(rows_caption(view))
+    note = LV.schedule_note(view)
+    if note:
+        st.caption(note)
+    left, right = st.columns([1, 1])
+    left.plotly_chart(LV.loss_figure(view), width="stretch", key="lab_loss")
+    right.plotly_chart(LV.spectrum_figure(view), width="stretch", key="lab_spectrum")
+
+
+def details() -> None:
+    """The token map and W_e: redrawn every few seconds while training, at once otherwise."""
+    view = worker.view()
+    if view.setup is None or not view.history:
+        return
     umap_note = ("UMAP is ready" if layout.umap_ready() else "UMAP is switched off on this server" if not UMAP_ON
                  else (layout.umap_error() or "UMAP is warming up in the background; PCA meanwhile"))
     method = st.radio("Map", MAP.choices, horizontal=True, key=state.key(PAGE, MAP.name),
@@ -187,10 +178,7 @@ def live() -> None:
     if method == "UMAP" and not view.frames_umap:
         st.caption(f"{umap_note}.")
         method = "PCA"
-    figs = figures_for(view, method)
-    left, right = st.columns([1, 1])
-    left.plotly_chart(figs["loss"], width="stretch", key="lab_loss")
-    right.plotly_chart(figs["spectrum"], width="stretch", key="lab_spectrum")
+    figs = LV.detail_figures(view, method)
     st.plotly_chart(figs["map"], width="stretch", key="lab_map")
     st.caption("Each dot is a teacher token, each diamond the same token's student vector E_s W_e, joined by a "
                "line; hover for the word. Pause or let the run finish to replay it with the slider.")
@@ -204,6 +192,7 @@ def live() -> None:
 
 st.session_state["lab_poll"] = poll_interval()
 st.fragment(run_every=st.session_state["lab_poll"])(live)()
+st.fragment(run_every=poll_interval(detail=True))(details)()
 
 st.divider()
 st.subheader("What it showed")

@@ -10,6 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# No background load of the bundled teacher when app.py runs: tests make their own teachers, and a second thread
+# importing transformers at the same moment as a fixture can catch its lazy module half-initialised.
+os.environ.setdefault("LAB_PRELOAD", "0")
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
