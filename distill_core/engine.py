@@ -44,6 +44,10 @@ class Snapshot:
     device: str
     elapsed: float                    # seconds of training so far
     probe_student: np.ndarray | None = None  # (P, d_t) E_s W_e of the probe tokens; newest snapshot only
+    wordsim_rho: float | None = None  # Spearman rho on WordSim-353 of the student's vectors (None without gensim)
+    simlex_rho: float | None = None   # ... on SimLex-999
+    wordsim_ref: float | None = None  # the same rho of the vectors it is trained to match: its reference line
+    simlex_ref: float | None = None
 
     def scalars(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if not isinstance(v, np.ndarray) and v is not None}
@@ -72,6 +76,8 @@ class Engine:
         else:
             self.probe_teacher = self.probe.teacher_vectors(self.teacher)  # (P, d_t)
         self.rank, self.world = _dist_info()
+        from .wordscores import LiveWords
+        self.words = LiveWords.build(self)  # word-benchmark rho per snapshot, ~1,400 rows (None without gensim)
         self.reset()
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -243,6 +249,7 @@ class Engine:
             device=str(self.device),
             elapsed=self.elapsed,
             probe_student=probe_s.cpu().numpy(),
+            **(self.words.scalars() if self.words is not None else {}),
         )
 
     @property

@@ -108,7 +108,7 @@ class WordRows:
 
     words: list[str]
     rows: torch.Tensor      # (r,) distinct token ids used, ascending
-    mix: torch.Tensor       # (n_words, r) row-averaging weights; a row of zeros for an uncovered word
+    mix: torch.Tensor       # (n_words, r) sparse row-averaging weights; no entry for an uncovered word
     covered: np.ndarray     # (n_words,) bool
     single: np.ndarray      # (n_words,) bool: exactly one WordPiece
 
@@ -117,16 +117,17 @@ class WordRows:
         pieces = word_pieces(tokenizer, words)
         rows = sorted({i for p in pieces for i in p})
         col = {t: j for j, t in enumerate(rows)}
-        mix = torch.zeros(len(words), len(rows))
-        for w, p in enumerate(pieces):
-            for t in p:
-                mix[w, col[t]] += 1.0 / len(p)
+        entries = [(w, col[t], 1.0 / len(p)) for w, p in enumerate(pieces) for t in p]
+        at = torch.tensor([[w for w, _, _ in entries], [c for _, c, _ in entries]], dtype=torch.long).reshape(2, -1)
+        # Sparse: most words are one piece, so a dense (n_words, r) product would be ~99.9 % multiplications by 0.
+        mix = torch.sparse_coo_tensor(at, torch.tensor([v for _, _, v in entries]), (len(words), len(rows)),
+                                      check_invariants=True).coalesce()
         return cls(list(words), torch.tensor(rows, dtype=torch.long), mix,
                    np.array([bool(p) for p in pieces]), np.array([len(p) == 1 for p in pieces]))
 
     def vectors(self, lookup: Lookup) -> torch.Tensor:
         table = lookup(self.rows).detach().to("cpu", torch.float32)  # (r, d)
-        return self.mix @ table                                       # (n, r) @ (r, d) -> (n, d)
+        return torch.sparse.mm(self.mix, table)                       # (n, r) @ (r, d) -> (n, d)
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:

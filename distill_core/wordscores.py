@@ -140,3 +140,49 @@ def score_exported(folder: str | Path, tokenizer=None, analogy: bool = True) -> 
     scores = score_lookups(bench_for(tokenizer), exported_lookups(parts), analogy)
     return {"folder": str(folder), "student_dim": int(parts["E_s"].shape[1]), "teacher_dim": int(parts["W_e"].shape[1]),
             "target": config.get("target"), "teacher": config.get("teacher_name"), "scores": scores}
+
+
+class LiveWords:
+    """The lab's live metric: Spearman rho on WordSim-353 and SimLex-999 of the student's vectors at each snapshot,
+    next to the same rho of the vectors it is trained to match (the reference line). Cheap: ~1,400 rows looked up,
+    never the whole table. Vocab and output targets: the lifted word rows E_s W_e + b against the target rows;
+    sequence: the embedding-layer output of "[CLS] t [SEP]" at t, teacher and student alike."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.bench = bench_for(engine.teacher.tokenizer)
+        self.reference = self.bench.rhos(self._target_lookup())
+
+    @classmethod
+    def build(cls, engine) -> "LiveWords | None":
+        from .wordbench import available
+
+        return cls(engine) if available() else None  # without gensim the lab shows no word metric
+
+    def _sequence(self, module, ids: torch.Tensor) -> torch.Tensor:
+        from .output_target import token_inputs
+
+        x = token_inputs(self.engine.teacher.tokenizer, ids.cpu()).to(self.engine.device)  # (r, 3)
+        return module(x, torch.zeros_like(x))[:, 1]                                          # (r, d)
+
+    def _target_lookup(self) -> Lookup:
+        eng, tg = self.engine, self.engine.targets
+        if tg.mode == "sequence":
+            return lambda ids: self._sequence(lambda x, t: eng.teacher.embeddings(input_ids=x, token_type_ids=t), ids)
+        if eng.config.target == "output":
+            from .output_target import output_table
+
+            return lambda ids: output_table(eng.teacher, ids)  # sliced from the disk cache the target came from
+        return table_lookup(eng.teacher.embeddings.word_embeddings.weight.detach())
+
+    def student_lookup(self) -> Lookup:
+        pair = self.engine.pair
+        if self.engine.targets.mode == "sequence":
+            return lambda ids: self._sequence(pair.sequence, ids)
+        return pair_lookups(pair)["lifted"]
+
+    def scalars(self) -> dict[str, float]:
+        with torch.no_grad():
+            rho = self.bench.rhos(self.student_lookup())
+        return {"wordsim_rho": rho["wordsim"], "simlex_rho": rho["simlex"],
+                "wordsim_ref": self.reference["wordsim"], "simlex_ref": self.reference["simlex"]}

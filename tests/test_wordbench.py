@@ -155,4 +155,8 @@ def test_trained_student_keeps_what_the_rank_128_optimum_keeps(bundled_teacher):
     engine.run(60)
     student = bench.rhos(pair_lookups(engine.pair)["lifted"])["wordsim"]
     assert abs(student - rho[128]) < 0.03, (student, rho)
+    first, last = engine.history[0], engine.latest          # the live metric: rises as the loss falls
+    assert last.loss < first.loss and last.wordsim_rho > first.wordsim_rho + 0.5
+    assert last.wordsim_rho == pytest.approx(student, abs=1e-6) and last.simlex_rho > first.simlex_rho
+    assert last.wordsim_ref == pytest.approx(bench.rhos(wb.table_lookup(table))["wordsim"])
     assert abs(bench.rhos(wb.table_lookup(random_table(table.shape[0], 128)))["wordsim"]) < 0.15
