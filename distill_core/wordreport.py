@@ -1,0 +1,74 @@
+"""What the pages say about meaning, computed: word-benchmark rho against d_s for the rank-d_s optimum (now, from
+the teacher), the benchmark's cached comparison with Model2Vec (assets/model2vec_results.json, written by
+benchmarks/vs_model2vec.py and labelled with when and where), and the sentence Concepts and Interview prep cite."""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from .assets import ASSETS
+from .wordbench import GENSIM_MISSING, available, bench_for, table_lookup
+from .wordscores import Optimum
+
+COMPARISON = ASSETS / "model2vec_results.json"
+SWEEP_DIMS = (4, 8, 16, 32, 64, 128, 256)
+
+
+@functools.lru_cache(maxsize=4)
+def optimum_rhos(teacher, dims: tuple[int, ...] = SWEEP_DIMS) -> dict:
+    """{'teacher': {set: rho}, 'optimum': {d: {set: rho}}}: one SVD, then ~10 ms per d (the cheap rows only)."""
+    bench = bench_for(teacher.tokenizer)
+    table = teacher.embeddings.word_embeddings.weight.detach().cpu()
+    opt = Optimum(table)
+    kept = [d for d in dims if d <= table.shape[1]]
+    return {"teacher": bench.rhos(table_lookup(table)),
+            "optimum": {d: bench.rhos(table_lookup(opt.lifted(d))) for d in kept}}
+
+
+def cached_comparison(path: str | Path = COMPARISON) -> dict | None:
+    """The benchmark's result file, or None when it was never computed (or is unreadable)."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("dims") else None
+
+
+def comparison_series(data: dict, who: str, metric: str = "wordsim") -> dict[int, float]:
+    """{d_s: rho} for 'student' (lifted), 'model2vec' or 'optimum' from the cached comparison."""
+    out = {}
+    for d, row in data["dims"].items():
+        if who == "student":
+            scores = row["student"]["scores"]["lifted"]
+        elif who == "optimum":
+            scores = row["optimum"]["lifted"]
+        elif who in row:
+            scores = row[who]["scores"]
+        else:
+            continue
+        out[int(d)] = scores[metric]["rho"]
+    return dict(sorted(out.items()))
+
+
+def semantic_sentence(teacher, d_s: int = 128, small: int = 16) -> str:
+    """The measured answer to "does the student keep semantic relationships?", in one or two sentences."""
+    if not available():
+        return f"(The word-benchmark figures need gensim. {GENSIM_MISSING})"
+    r = optimum_rhos(teacher, tuple(sorted({small, d_s})))
+    t, big, low = r["teacher"], r["optimum"].get(d_s), r["optimum"].get(small)
+    if big is None or low is None:
+        return ""
+    text = (f"Measured here on public human judgements (WordSim-353 relatedness, SimLex-999 similarity; Spearman "
+            f"rho of cosine against the human scores): the teacher's word table scores {t['wordsim']:.2f} and "
+            f"{t['simlex']:.2f}; a student at the floor with d_s = {d_s} (the rank-{d_s} optimum) keeps "
+            f"{big['wordsim']:.2f} and {big['simlex']:.2f}, one with d_s = {small} only {low['wordsim']:.2f} and "
+            f"{low['simlex']:.2f}.")
+    data = cached_comparison()
+    if data is not None:
+        m2v = comparison_series(data, "model2vec").get(d_s)
+        ours = comparison_series(data, "student").get(d_s)
+        if m2v is not None and ours is not None:
+            text += (f" A trained d_s = {d_s} student scored {ours:.2f} on WordSim-353 and Model2Vec at {d_s} "
+                     f"dimensions {m2v:.2f} (computed {data['computed_at']} on {data['machine']}).")
+    return text

@@ -1,0 +1,45 @@
+"""Word-benchmark figures and the sentence the teaching pages cite: every number drawn or written is one computed."""
+import json
+
+import pytest
+
+from distill_core import wordbench, wordreport
+from labui.word_figures import rho_vs_ds_figure, word_rho_figure
+
+
+def test_live_rho_figure_draws_the_history_and_the_reference():
+    history = [{"step": s, "wordsim_rho": r, "simlex_rho": r / 2, "wordsim_ref": 0.7, "simlex_ref": 0.4}
+               for s, r in ((0, 0.01), (5, 0.3), (10, 0.65))]
+    fig = word_rho_figure(history + [{"step": 15}])          # a snapshot without the metric is skipped
+    student = [t for t in fig.data if t.name.startswith("student")]
+    assert list(student[0].y) == pytest.approx([0.01, 0.3, 0.65]) and list(student[0].x) == [0, 5, 10]
+    assert list(student[1].y) == pytest.approx([0.005, 0.15, 0.325])
+    refs = [t for t in fig.data if t.name.startswith("target")]
+    assert [list(t.y) for t in refs] == [pytest.approx([0.7, 0.7]), pytest.approx([0.4, 0.4])]
+    assert len(word_rho_figure([]).data) == 2                  # an empty run draws empty student lines
+
+
+def test_rho_vs_ds_figure_series(tmp_path):
+    optimum = {16: {"wordsim": 0.5}, 128: {"wordsim": 0.73}}
+    fig = rho_vs_ds_figure(optimum, {"wordsim": 0.74}, student={16: 0.52}, model2vec={16: 0.45, 128: 0.6})
+    names = [t.name for t in fig.data]
+    assert names[0].startswith("rank-d_s optimum") and "trained student" in names and "Model2Vec" in names
+    assert list(fig.data[names.index("Model2Vec")].y) == pytest.approx([0.45, 0.6])
+    data = {"computed_at": "x", "machine": "y", "dims": {"16": {"student": {"scores": {"lifted": {"wordsim": {"rho": 0.52}}}},
+                                                          "model2vec": {"scores": {"wordsim": {"rho": 0.45}}},
+                                                          "optimum": {"lifted": {"wordsim": {"rho": 0.5}}}}}}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    cached = wordreport.cached_comparison(path)
+    assert wordreport.comparison_series(cached, "model2vec") == {16: 0.45}
+    assert wordreport.comparison_series(cached, "student") == {16: 0.52}
+    assert wordreport.cached_comparison(tmp_path / "none.json") is None
+
+
+@pytest.mark.skipif(not wordbench.available(), reason="gensim (the benchmark files) is not installed")
+def test_the_sentence_cites_numbers_computed_from_the_teacher(bundled_teacher):
+    text = wordreport.semantic_sentence(bundled_teacher, 128, 16)
+    r = wordreport.optimum_rhos(bundled_teacher, (16, 128))
+    for value in (r["teacher"]["wordsim"], r["optimum"][128]["wordsim"], r["optimum"][16]["simlex"]):
+        assert f"{value:.2f}" in text
+    assert r["optimum"][16]["wordsim"] < r["optimum"][128]["wordsim"] <= r["teacher"]["wordsim"] + 0.01
