@@ -109,8 +109,8 @@ QUESTIONS: tuple[Question, ...] = (
         "token, differences and angles between tokens are close too, so nearest neighbours (dog near cat, Monday "
         "near Tuesday) are kept. How many depends on d_s, because the rank-d_s map keeps the teacher's largest "
         "directions and drops the fine ones that often separate near neighbours: a narrow student can keep fewer "
-        "than half. The kNN overlap between the teacher's and the projected student's neighbour lists measures it; "
-        "Show me measures it here.",
+        "than half. The kNN overlap between the teacher's and the projected student's neighbour lists measures it "
+        "(Show me does, at two widths).",
         "neighbour_overlap",
         ("Mostly: close rows give close distances; a wider student usually keeps more neighbours",
          "No: an MSE on single rows says nothing about pairs of tokens, so neighbours are lost",
@@ -163,8 +163,9 @@ QUESTIONS: tuple[Question, ...] = (
         "W_e's own spectrum, as the Live lab plots it, records how one run split scale between E_s and W_e from its "
         "init; another init, seed or optimiser reaches the same loss with a different one. That is also why W_e is "
         "thrown away after distillation: it is a bridge for the loss, not part of the student, and the student's "
-        "coordinates are only defined up to such an A. Show me trains two students that differ only in their seed "
-        "and re-expresses one through a random A: equal losses, different W_e spectra, one σ(E_s W_e).",
+        "coordinates are only defined up to such an A. Show me trains two students that differ only in their seed, "
+        "re-expresses one through a random A, and reports how far apart their losses, their W_e spectra and their "
+        "σ(E_s W_e) end.",
         "equal_loss_different_we",
         ("No: (E_s A, A⁻¹ W_e) gives the same loss; only the product's spectrum is fixed",
          "Yes: it always equals the top d_s singular vectors of the teacher's target matrix",
