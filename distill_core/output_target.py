@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +24,15 @@ from .targets import TargetSet
 BATCH = 512  # tokens per forward pass: (512, 3) inputs keep the attention tiny and the matmuls large
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
+_BUILDING: dict[str, tuple[int, int]] = {}  # teacher source -> (rows done, rows in all) while a table is computed
+_BUILDING_LOCK = threading.Lock()
+
+
+def building(teacher_source: str) -> tuple[int, int] | None:
+    """(done, total) while this teacher's output table is being computed in this process, else None: a page can
+    show a progress bar without reaching into the thread that computes it."""
+    with _BUILDING_LOCK:
+        return _BUILDING.get(teacher_source)
 
 
 def cache_dir() -> Path:
@@ -58,13 +68,20 @@ def compute_output_rows(teacher, ids: torch.Tensor, progress: Progress | None = 
     dev = teacher.device
     inputs = token_inputs(teacher.tokenizer, ids.cpu())  # (n, 3): every row the same length, so no padding
     out = torch.empty(len(ids), teacher.hidden_size)
-    for start in range(0, len(ids), BATCH):
-        x = inputs[start : start + BATCH].to(dev)
-        hidden = teacher.model(input_ids=x, attention_mask=torch.ones_like(x),
-                               token_type_ids=torch.zeros_like(x)).last_hidden_state  # (b, 3, d_t)
-        out[start : start + len(x)] = hidden.float().mean(1).cpu()                     # (b, d_t)
-        if progress is not None:
-            progress(min(start + BATCH, len(ids)), len(ids))
+    try:
+        for start in range(0, len(ids), BATCH):
+            x = inputs[start : start + BATCH].to(dev)
+            hidden = teacher.model(input_ids=x, attention_mask=torch.ones_like(x),
+                                   token_type_ids=torch.zeros_like(x)).last_hidden_state  # (b, 3, d_t)
+            out[start : start + len(x)] = hidden.float().mean(1).cpu()                     # (b, d_t)
+            done = min(start + BATCH, len(ids))
+            with _BUILDING_LOCK:
+                _BUILDING[teacher.source] = (done, len(ids))
+            if progress is not None:
+                progress(done, len(ids))
+    finally:
+        with _BUILDING_LOCK:
+            _BUILDING.pop(teacher.source, None)
     return out
 
 

@@ -54,7 +54,9 @@ def test_model2vec_encoder_gives_the_same_rows(tiny, cache):
 
 def test_computed_once_then_read_from_the_cache(tiny, cache, monkeypatch):
     seen = []
-    full = ot.output_table(tiny, progress=lambda done, total: seen.append((done, total)))
+    full = ot.output_table(tiny, progress=lambda done, total: seen.append((ot.building(tiny.source), done, total)))
+    assert seen[0][0] == seen[0][1:] and ot.building(tiny.source) is None   # visible while computing, then gone
+    seen = [s[1:] for s in seen]
     assert full.shape == (tiny.vocab_size, tiny.hidden_size) and seen[-1] == (tiny.vocab_size, tiny.vocab_size)
     files = list((cache / "output").glob("*-all.safetensors"))
     assert len(files) == 1 and files[0].name.startswith(ot.fingerprint(tiny))
