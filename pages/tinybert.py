@@ -23,7 +23,7 @@ is plotted on its own as well as in the total (TinyBERT's own code only ever log
 """)
 st.latex(r"""\begin{aligned}
 L_{emb} &= \mathrm{MSE}(E_s W_e,\ E_t) \\
-L_{hidden} &= \textstyle\sum_{m=1}^{L_s} \mathrm{MSE}(H_s^{m} W_h,\ H_t^{g(m)}), \qquad g(m) = m\,L_t / L_s \\
+L_{hidden} &= \textstyle\sum_{m=1}^{L_s} \mathrm{MSE}(H_s^{m} W_h,\ H_t^{g(m)}), \qquad g(m) = \lfloor m\,L_t / L_s \rfloor \\
 L_{attn} &= \textstyle\sum_{m=1}^{L_s} \mathrm{MSE}(A_s^{m},\ A_t^{g(m)}) \\
 L &= \lambda_{e} L_{emb} + \lambda_{h} L_{hidden} + \lambda_{a} L_{attn}
 \end{aligned}""")
