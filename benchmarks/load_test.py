@@ -46,13 +46,14 @@ class Params:
     steps: int = 40
     snapshot_every: int = 5
     probe_size: int = 100
-    refresh_s: float = 0.5        # the live fragment's rerun interval (LAB_REFRESH_S)
+    refresh_s: float = 1.0        # the live numbers' rerun interval (LAB_REFRESH_S, the lab's default)
     deadline_s: float = 420.0     # the whole load phase ends by then, finished or not
     disconnect_check: bool = True
 
-    def query(self, seed: int, steps: int | None = None) -> str:
+    def query(self, seed: int, steps: int | None = None, stop_when_converged: bool = True) -> str:
         return urlencode(dict(seed=seed, d_s=self.d_s, vocab_subset=self.vocab_subset, steps=steps or self.steps,
-                              snapshot_every=self.snapshot_every, probe_size=self.probe_size))
+                              snapshot_every=self.snapshot_every, probe_size=self.probe_size)
+                         | ({} if stop_when_converged else {"stop_tol": 0}))
 
 
 @dataclass
@@ -185,11 +186,16 @@ class WsSession:
         self.query, self.result = query, SessionResult(seed, "websocket")
         self.buttons: dict[str, str] = {}
         self.page_hash = ""  # the lab page's script hash, as a browser sends it once the server named it
-        self.fragment: tuple[str, float] | None = None
+        self.fragments: dict[str, float] = {}  # the page's timed fragments: id -> interval
         self.status = ""
         self.finished = asyncio.Event()
         self.ws = None
         self.t_start: float | None = None
+
+    @property
+    def live_fragment(self) -> str | None:
+        """The fragment with the numbers and the loss curve: the page's fastest timer."""
+        return min(self.fragments, key=self.fragments.get) if self.fragments else None
 
     async def _send_rerun(self, trigger: str | None = None, fragment: str | None = None) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -202,6 +208,8 @@ class WsSession:
             w.id, w.trigger_value = trigger, True
         if fragment:
             cs.fragment_id, cs.is_auto_rerun = fragment, True
+        else:
+            self.fragments.clear()  # a whole run registers the page's timers afresh
         self.finished.clear()
         await self.ws.send(msg.SerializeToString())
 
@@ -218,7 +226,7 @@ class WsSession:
         elif kind == "navigation" and msg.navigation.page_script_hash:
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "auto_rerun":
-            self.fragment = (msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+            self.fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
         elif kind == "page_not_found":
             self.result.errors.append("page not found")
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
@@ -269,11 +277,12 @@ class WsSession:
         await self._rerun_and_wait(timeout, trigger=self.buttons["Start"])
 
     async def follow(self, until: float, stop_on=("finished", "stopped")) -> None:
-        """Rerun the live fragment on its timer (as the page's timer would) until the run ends or `until`."""
+        """Rerun the live fragment (the numbers and the loss curve: the page's fastest timer) as the page's timer
+        would, until the run ends or `until`. The pictures' slower fragment is left out: a lighter client."""
         while time.monotonic() < until and not any(s in self.status for s in stop_on):
-            interval = self.fragment[1] if self.fragment else 0.5
-            await asyncio.sleep(interval)
-            await self._rerun_and_wait(30.0, fragment=self.fragment[0] if self.fragment else None)
+            fragment = self.live_fragment
+            await asyncio.sleep(self.fragments[fragment] if fragment else 0.5)
+            await self._rerun_and_wait(30.0, fragment=fragment)
         if "finished" in self.status and self.t_start is not None and self.result.done_s is None:
             self.result.done_s = time.monotonic() - self.t_start
 
@@ -384,14 +393,15 @@ async def disconnect_phase(port: int, p: Params) -> dict:
     """Fill every worker slot with a long run, queue one more, close one running session: how long until the
     queued one trains?"""
     long_steps = 100_000
-    sessions = [WsSession(port, 1000 + i, p.query(1000 + i, steps=long_steps)) for i in range(p.max_workers + 1)]
+    sessions = [WsSession(port, 1000 + i, p.query(1000 + i, steps=long_steps, stop_when_converged=False))
+                for i in range(p.max_workers + 1)]
     try:
         for s in sessions[:-1]:
             await s.open()
             await s.start()
         end = time.monotonic() + 60
         while time.monotonic() < end and not all("training" in s.status for s in sessions[:-1]):
-            await asyncio.gather(*(s._rerun_and_wait(10, fragment=s.fragment and s.fragment[0])
+            await asyncio.gather(*(s._rerun_and_wait(10, fragment=s.live_fragment)
                                    for s in sessions[:-1]))
             await asyncio.sleep(0.3)
         waiting = sessions[-1]
@@ -399,14 +409,14 @@ async def disconnect_phase(port: int, p: Params) -> dict:
         await waiting.start()
         end = time.monotonic() + 30
         while time.monotonic() < end and "queued" not in waiting.status:
-            await waiting._rerun_and_wait(10, fragment=waiting.fragment and waiting.fragment[0])
+            await waiting._rerun_and_wait(10, fragment=waiting.live_fragment)
             await asyncio.sleep(0.3)
         was_queued = "queued" in waiting.status
         t0 = time.monotonic()
         await sessions[0].close()
         end = t0 + 30
         while time.monotonic() < end and "training" not in waiting.status:
-            await waiting._rerun_and_wait(10, fragment=waiting.fragment and waiting.fragment[0])
+            await waiting._rerun_and_wait(10, fragment=waiting.live_fragment)
             await asyncio.sleep(0.2)
         freed = time.monotonic() - t0 if "training" in waiting.status else None
         return {"queued_before_disconnect": was_queued, "slot_freed_after_s": freed}

@@ -128,6 +128,7 @@ class LabWorker:
         self._map_thread: threading.Thread | None = None
         self._stopped = False
         self._gen = 0
+        self._umap_wanted = False  # UMAP frames cost ~0.5 s of CPU each: placed only while the page shows UMAP
         self._clear(None, None)
         _WORKERS.add(self)
 
@@ -162,6 +163,13 @@ class LabWorker:
             self._want = "pause"
             self._pending_steps += n
             self._cond.notify_all()
+
+    def want_umap(self, wanted: bool) -> None:
+        """Whether the page shows the UMAP map: only then does the map thread place frames."""
+        with self._cond:
+            if wanted != self._umap_wanted:
+                self._umap_wanted = wanted
+                self._cond.notify_all()
 
     def set_lr(self, lr: float) -> None:
         with self._cond:
@@ -221,7 +229,8 @@ class LabWorker:
             return bool(self._need_build or self._working or self._pending_steps > 0
                         or self._status in ("preparing", "queued", "running")
                         or (engine_live and self._want == "run")
-                        or (UMAP_ON and self._map_todo is not None and layout.umap_error() is None))
+                        or (UMAP_ON and self._umap_wanted and self._map_todo is not None
+                            and layout.umap_error() is None))
 
     @property
     def alive(self) -> bool:
@@ -380,7 +389,8 @@ class LabWorker:
         layout.warm_umap_async()
         while True:
             with self._cond:
-                while not self._stopped and not (self._map_todo and self._setup and layout.umap_ready()):
+                while not self._stopped and not (self._map_todo and self._setup and self._umap_wanted
+                                                 and layout.umap_ready()):
                     self._cond.wait(timeout=0.5)
                 if self._stopped:
                     return

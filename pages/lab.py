@@ -175,6 +175,7 @@ def details() -> None:
                       help="Both layouts are fitted once on the teacher; the student is placed by transform, "
                            "so the only motion is the student's. " + umap_note)
     state.put(PAGE, MAP, method)  # a fragment's widget: kept (and in the URL) here, not by the sidebar's run
+    worker.want_umap(method == "UMAP")  # no UMAP placement (CPU) for a map nobody looks at
     if method == "UMAP" and not view.frames_umap:
         st.caption(f"{umap_note}.")
         method = "PCA"
