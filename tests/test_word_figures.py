@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import torch
 
 from distill_core import wordbench, wordreport
 from labui.word_figures import rho_vs_ds_figure, word_rho_figure
@@ -43,3 +44,40 @@ def test_the_sentence_cites_numbers_computed_from_the_teacher(bundled_teacher):
     for value in (r["teacher"]["wordsim"], r["optimum"][128]["wordsim"], r["optimum"][16]["simlex"]):
         assert f"{value:.2f}" in text
     assert r["optimum"][16]["wordsim"] < r["optimum"][128]["wordsim"] <= r["teacher"]["wordsim"] + 0.01
+
+
+@pytest.mark.skipif(not wordbench.available(), reason="gensim (the benchmark files) is not installed")
+def test_the_cheap_optimum_rows_are_the_svd_optimum(bundled_teacher):
+    from distill_core.wordscores import Optimum
+
+    table = bundled_teacher.embeddings.word_embeddings.weight.detach()[:3000]
+    ids = torch.tensor([0, 17, 2999, 1500])
+    for k in (8, 64):
+        assert torch.allclose(wordreport.optimum_lookup(table, k)(ids), Optimum(table).lifted(k)[ids], atol=1e-4)
+
+
+@pytest.mark.skipif(not wordbench.available(), reason="gensim (the benchmark files) is not installed")
+def test_page_sections_render_the_computed_numbers():
+    from streamlit.testing.v1 import AppTest
+
+    script = '''
+import streamlit as st
+from labui.common import require_teacher
+from labui import word_section as ws
+teacher = require_teacher()
+ws.sweep_section(teacher)
+ws.semantic_note(teacher)
+c = st.columns(2)
+ws.lab_metric(c[0], {"wordsim_rho": 0.5, "simlex_rho": 0.3, "wordsim_ref": 0.74, "simlex_ref": 0.47})
+ws.lab_metric(c[1], None)
+ws.lab_chart(st, [{"step": 0, "wordsim_rho": 0.1, "simlex_rho": 0.0, "wordsim_ref": 0.74, "simlex_ref": 0.47}])
+'''
+    at = AppTest.from_string(script, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [(m.label, m.value) for m in at.metric] == [("WordSim rho", "0.50"), ("WordSim rho", "—")]
+    assert len(at.get("plotly_chart")) == 2
+    from distill_core.teacher import load_teacher
+
+    r = wordreport.optimum_rhos(load_teacher("bundled", "cpu"))
+    assert f"{r['optimum'][16]['wordsim']:.2f} at 16" in at.caption[0].value
