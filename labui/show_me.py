@@ -26,7 +26,50 @@ def _from_experiment(exp: X.Experiment) -> Shown:
     """Curves and numbers; a curve that jumped gets its explanation where it happens (the first one that did)."""
     notes = [X.spike_note(c.steps, c.loss) for c in exp.curves] if exp.key != "lr_decay" else []
     note = next((f" ({c.label}) {n}" for c, n in zip(exp.curves, notes) if n), "")
-    return Shown(tf.curves_figure(exp), exp.numbers, exp.conclusion + note)
+    said = RUN_SAYS[exp.key](exp) if exp.key in RUN_SAYS else exp.conclusion
+    return Shown(tf.curves_figure(exp), exp.numbers, said + note)
+
+
+# -- conclusions said from the run: each names what this run reached, against its own floor ------------------------
+def _vs_floor(c: X.Curve) -> str:
+    return f"{c.final / c.floor:.2f}× its floor" if c.floor else f"{c.final:.3g} (floor 0)"
+
+
+def _ds_said(exp: X.Experiment) -> str:
+    ends = "; ".join(f"{c.label} ended at {_vs_floor(c)} ({c.final:.3g} vs {c.floor:.3g})" for c in exp.curves)
+    hi, lo = max(exp.curves, key=lambda c: c.floor), min(exp.curves, key=lambda c: c.floor)
+    return (f"{ends}. The narrower student has the higher floor ({hi.label}: {hi.floor:.3g}, {lo.label}: "
+            f"{lo.floor:.3g}): fewer of the teacher's directions fit, whatever the training.")
+
+
+def _frozen_said(exp: X.Experiment) -> str:
+    n = exp.numbers
+    floor, best = n["floor (best rank-d_s map)"], n["best reachable with the frozen W_e"]
+    return (f"The learned W_e ended at {n['learned W_e: reached'] / floor:.2f}× the floor; the frozen random one at "
+            f"{n['frozen W_e: reached'] / floor:.2f}×, where the best any table can do through that random subspace "
+            f"is {best / floor:.2f}×. A frozen random W_e can only reach a random d_s-dimensional slice of the "
+            "teacher's space; a learned one can turn to the teacher's main directions.")
+
+
+def _cosine_said(exp: X.Experiment) -> str:
+    n = exp.numbers
+    return (f"Trained with 1 - cosine, the MSE ended at {n['cosine-trained: MSE']:.3g} against "
+            f"{n['MSE-trained: MSE']:.3g} for the MSE-trained student, with mean cosines of "
+            f"{n['cosine-trained: mean cosine']:.3f} and {n['MSE-trained: mean cosine']:.3f}: cosine is blind to "
+            f"length (its vectors end at {n['cosine-trained: mean norm ratio |E_s W_e| / |E_t|']:.2f}× the teacher's "
+            f"norm on average, the MSE student's at {n['MSE-trained: mean norm ratio |E_s W_e| / |E_t|']:.2f}×).")
+
+
+def _same_width_said(exp: X.Experiment) -> str:
+    narrow, square = exp.curves
+    return (f"{narrow.label} ended at {_vs_floor(narrow)}. With {square.label} the floor is {square.floor:.3g} "
+            f"(a square W_e can be invertible) and the loss reached {square.final:.3g} in {square.steps[-1]} steps, "
+            f"{square.final / narrow.final:.2g}× the narrow student's: only the number of steps limits it. Nothing "
+            "was compressed.")
+
+
+RUN_SAYS = {"ds_comparison": _ds_said, "frozen_vs_learned": _frozen_said, "cosine_vs_mse": _cosine_said,
+            "same_width": _same_width_said}
 
 
 def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:

@@ -158,3 +158,13 @@ def test_equal_loss_figure_puts_w_e_left_and_the_invariant_product_right():
     assert [t.name for t in right][-1] == "teacher's top 2" and right[-1].line.dash == "dash"
     assert "seed 0 as (E_s A, A⁻¹ W_e)" in [t.name for t in left]
     assert next(q for q in QUESTIONS if q.key == "non_unique").experiment == "equal_loss_different_we"
+
+
+def test_show_me_conclusions_are_said_from_the_run():
+    from distill_core.experiments import Curve, Experiment
+    from labui.show_me import RUN_SAYS
+
+    far = Curve("d_s = 8", [0, 80], [0.01, 0.0034], floor=0.0017, d_s=8)    # 2x its floor: not "close to it"
+    near = Curve("d_s = 128", [0, 80], [0.01, 0.00057], floor=0.00056, d_s=128)
+    said = RUN_SAYS["ds_comparison"](Experiment("ds_comparison", "", [far, near]))
+    assert "d_s = 8 ended at 2.00× its floor" in said and "d_s = 128 ended at 1.02× its floor" in said
