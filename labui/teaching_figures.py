@@ -248,8 +248,9 @@ def sweep_figure(dims, floors, reached_dims=(), reached=()) -> go.Figure:
 
 
 def sig(x: float, digits: int = 3) -> str:
-    """Significant figures, not decimals: 0.000158 and 0.000151 must not both print as 0.0002."""
-    return f"{x:.{digits}g}"
+    """Significant figures, not decimals: 0.000158 and 0.000151 must not both print as 0.0002; trailing zeros kept
+    (0.000150, not 0.00015), so every value shows the same precision."""
+    return f"{x:#.{digits}g}"
 
 
 def sweep_table(dims, reached, floors, n_rows: int) -> dict[str, list[str]]:

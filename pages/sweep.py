@@ -128,8 +128,8 @@ if result is not None and result.dims:
     near = [d for d, r in zip(result.dims, ratios) if r <= 1.05]
     st.markdown(
         f"Your short runs ({STEPS} steps each) ended at {ratios.min():.2f}× to {ratios.max():.2f}× their floors; "
-        + (f"{len(near)} of {len(result.dims)} within 5 % (d_s = {', '.join(map(str, near))}): there the gap to the "
-           "teacher is capacity, not training." if near else "none within 5 %: more steps would still lower them.")
+        + (f"{len(near)} of {len(result.dims)} at or under 1.05× (d_s = {', '.join(map(str, near))}): there the gap to the "
+           "teacher is capacity, not training." if near else "none at or under 1.05×: more steps would still lower them.")
         + ("" if len(near) in (0, len(result.dims)) else " The others need more steps to say the same.")
     )
 else:

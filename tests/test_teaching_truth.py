@@ -74,6 +74,7 @@ def test_sweep_table_uses_significant_figures():
     table = tf.sweep_table([256], [1.5838e-4], [1.5085e-4], 3436)
     assert table["reached"] == ["0.000158"] and table["floor (n = 3,436 rows)"] == ["0.000151"]  # not 0.0002 vs 0.0002
     assert table["reached / floor"] == ["1.050"]
+    assert tf.sig(1.5e-4) == "0.000150" and tf.sig(0.00275) == "0.00275"  # the same precision in every row
 
 
 def test_tinybert_titles_use_real_subscripts():
