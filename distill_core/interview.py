@@ -175,8 +175,10 @@ QUESTIONS: tuple[Question, ...] = (
         "padding", "Padding",
         "Should padded positions count in the embedding loss?",
         "No. A padded position's teacher vector is LayerNorm([PAD] + position + type), a vector no real input ever "
-        "produces. Averaging it in (as TinyBERT's code does) spends capacity on copying it and makes the reported "
-        "loss depend on how much padding the batch has. Mask it: average the squared error over real tokens x d_t only.",
+        "produces. Averaging it in (as TinyBERT's code does) asks the student to copy it too and makes the reported "
+        "loss depend on how much padding the batch has. How much the copying costs on real tokens depends on d_s and "
+        "on the share of padding (small when the student has room to spare; Show me measures it here); the reported "
+        "loss is wrong either way. Mask it: average the squared error over real tokens x d_t only.",
         "padding",
         ("No: mask them; their targets come from no real input and skew the reported loss",
          "Yes: padded positions still teach the student its position embeddings for free",
@@ -187,8 +189,11 @@ QUESTIONS: tuple[Question, ...] = (
         "Why must the teacher be in eval mode when producing embedding targets?",
         "In train mode the embedding output goes through dropout (p = 0.1 in BERT): each target element is zeroed "
         r"or scaled by 1/(1-p), a fresh mask every step. The student then chases noise of about $\frac{p}{1-p}\,\mathbb{E}[t^2]$ per "
-        "element that it can never fit: the loss sits on that noise, not on the floor, and the gradients are noisy. "
-        "Use eval() and no_grad(); the targets are then fixed and can even be computed once.",
+        "element that it can never fit: the training loss sits on that noise, not on the floor, and the gradients are "
+        "noisy. The noise has mean zero, so with large batches it largely averages out of what the student learns "
+        "(Show me measures how much here); with small batches each mask moves the step. Either way the loss you watch "
+        "is not the loss you care about. Use eval() and no_grad(); the targets are then fixed and can even be "
+        "computed once.",
         "teacher_dropout",
         ("In train mode dropout adds fresh noise to every target, noise no student can fit",
          "Eval mode switches the teacher to a larger hidden size, which gives richer targets",
