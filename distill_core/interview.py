@@ -22,7 +22,8 @@ QUESTIONS: tuple[Question, ...] = (
         "To make a narrow student's embedding layer carry the same information as the teacher's, before any "
         "attention runs. TinyBERT asks that the student's embeddings, lifted by a learnable W_e, match the "
         "teacher's: `L_emb = MSE(E_s W_e, E_t)`. If they do, the student's first layer sees inputs laid out like "
-        "the teacher's, token by token, and its neighbourhoods (which words sit near which) survive the compression.",
+        "the teacher's, token by token, and its neighbourhoods (which words sit near which) survive the compression as "
+        "far as d_s allows.",
         "neighbour_overlap",
         ("Make the student's embeddings, lifted by W_e, reproduce the teacher's token by token",
          "Make the student's attention maps, head by head, reproduce the teacher's in every layer",

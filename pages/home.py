@@ -37,12 +37,12 @@ c1.markdown(
     "the app. The student starts from random vectors of width d_s."
 )
 c2.markdown(
-    "**2. Watch the loss meet its floor.** A rank-d_s product E_s W_e cannot hold more than d_s of the "
+    "**2. Watch the loss fall toward its floor.** A rank-d_s product E_s W_e cannot hold more than d_s of the "
     "teacher's directions; the Eckart-Young theorem says exactly how much is lost, and that is the dashed line."
 )
 c3.markdown(
-    "**3. Watch the tokens land.** On the map, each word's student vector (◇) flies onto its teacher "
-    "vector (●), group by group: colours, animals, countries..."
+    "**3. Watch the tokens move.** On the map, each word's student vector (◇) flies toward its teacher "
+    "vector (●), group by group: colours, animals, countries... How close they land depends on d_s."
 )
 try:
     st.page_link("pages/lab.py", label="Open the live lab", icon=":material/science:")
