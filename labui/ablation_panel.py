@@ -17,7 +17,9 @@ import streamlit as st
 from distill_core.downstream import TASK_TITLES
 from distill_core.tinybert_ablation import (PAPER_SOURCE, AblationConfig, estimate_seconds, findings, paper_rows,
                                             run_ablation)
+from labui import state
 from labui.bg_job import Job
+from labui.state import Setting
 from labui.tinybert_figures import ablation_curves, ablation_scores
 
 INTRO = """
@@ -28,6 +30,9 @@ one **with** the embedding loss (λ_e = 1) and one **without** (λ_e = 0). Their
 on the same fixed sentences as they train, then each is fine-tuned on a small task with the same seed and data
 order, and its held-out accuracy is the downstream score.
 """
+
+
+PAGE = "ablation"  # its settings' keys in labui.state
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,15 +71,27 @@ def _duration(seconds: float) -> str:
 
 def _settings(teacher) -> tuple[AblationConfig, bool]:
     heads, L_t = int(teacher.config.num_attention_heads), int(teacher.config.num_hidden_layers)
+    settings = [  # kept across pages and in the link (labui.state); "ab_" keeps them apart from the page's own
+        Setting("ab_d_s", heads * 8, tuple(heads * k for k in (2, 4, 8, 16))),
+        Setting("ab_layers", min(2, L_t), tuple(range(1, L_t + 1))),
+        Setting("ab_steps", 150, (20, 50, 100, 150, 300, 500)),
+        Setting("ab_seeds", 1, low=1, high=3),
+        Setting("ab_task", "sentences", ("sentences", "tokens")),
+        Setting("ab_ft", 100, (20, 50, 100, 200)),
+    ]
+    for note in state.start(PAGE, settings):
+        st.warning(note)
+    S, k = {s.name: s for s in settings}, {s.name: state.key(PAGE, s.name) for s in settings}
     with st.form("ablation"):
         c1, c2, c3 = st.columns(3)
-        d_s = c1.select_slider("Student width d_s", [heads * k for k in (2, 4, 8, 16)], heads * 8, key="ab_ds")
-        layers = c1.select_slider("Student layers L_s", list(range(1, L_t + 1)), min(2, L_t), key="ab_layers")
-        steps = c2.select_slider("Distillation steps (each run)", [20, 50, 100, 150, 300, 500], 150, key="ab_steps")
-        seeds = c2.slider("Seeds (each runs both students)", 1, 3, 1, key="ab_seeds")
-        task = c3.radio("Downstream task", ["sentences", "tokens"], format_func=TASK_TITLES.get, key="ab_task")
-        ft = c3.select_slider("Fine-tuning steps", [20, 50, 100, 200], 100, key="ab_ft")
+        c1.select_slider("Student width d_s", S["ab_d_s"].choices, key=k["ab_d_s"])
+        c1.select_slider("Student layers L_s", S["ab_layers"].choices, key=k["ab_layers"])
+        c2.select_slider("Distillation steps (each run)", S["ab_steps"].choices, key=k["ab_steps"])
+        c2.slider("Seeds (each runs both students)", 1, 3, key=k["ab_seeds"])
+        c3.radio("Downstream task", S["ab_task"].choices, format_func=TASK_TITLES.get, key=k["ab_task"])
+        c3.select_slider("Fine-tuning steps", S["ab_ft"].choices, key=k["ab_ft"])
         prepare = st.form_submit_button("Estimate how long it takes")
+    d_s, layers, steps, seeds, task, ft = (state.keep(PAGE, settings)[s.name] for s in settings)
     return AblationConfig(hidden_size=d_s, num_hidden_layers=layers, steps=steps, seeds=seeds, task=task,
                           finetune_steps=ft), prepare
 

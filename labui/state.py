@@ -46,7 +46,7 @@ class Setting:
         return self.fix(value, notes) if self.fix else value
 
     def _one(self, raw: str):
-        kind = type(self.choices[0]) if self.many else type(self.default)
+        kind = type(self.choices[0]) if self.choices else type(self.default)
         if kind is bool:
             words = {"true": True, "1": True, "yes": True, "on": True,
                      "false": False, "0": False, "no": False, "off": False}

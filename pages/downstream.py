@@ -8,9 +8,11 @@ import streamlit as st
 from distill_core.assets import word_groups
 from distill_core.downstream import (TASK_TITLES, DownstreamConfig, findings, load_task, run_experiment,
                                      summarize, unseen_fraction)
+from labui import state
 from labui.bg_job import Job
 from labui.common import job_status, page_header, require_teacher
 from labui.downstream_figures import LABELS, learning_curves, steps_to_target, summary_rows
+from labui.state import Setting
 
 page_header("Downstream: does the distilled start help?", f"""
 The usual claims about embedding-layer distillation are that it gives the student better starting
@@ -32,23 +34,42 @@ technology; a quarter of the sentences held out).
 
 teacher = require_teacher("bundled", "cpu")
 
+PAGE = "downstream"
+VARIANTS = ("distilled", "random", "teacher_pca")
+SETTINGS = [  # URL name, default, allowed values: kept across pages and in the link (labui.state)
+    Setting("students", ["distilled", "random"], VARIANTS, many=True),
+    Setting("tasks", list(TASK_TITLES), tuple(TASK_TITLES), many=True),
+    Setting("seeds", 3, low=1, high=5),
+    Setting("steps", 150, (20, 50, 100, 150, 200, 300, 500)),
+    Setting("lr", 1e-3, (1e-4, 3e-4, 1e-3, 3e-3)),
+    Setting("d_s", 128, (32, 64, 128, 256)),
+    Setting("layers", 2, (1, 2, 3, 4)),
+    Setting("target", "vocab", ("vocab", "sequence")),
+    Setting("reach_tokens", 0.5, low=0.1, high=0.95),
+    Setting("reach_sentences", 0.7, low=0.3, high=0.95),
+]
+for note in state.start(PAGE, SETTINGS):
+    st.warning(note)
+k = {s.name: state.key(PAGE, s.name) for s in SETTINGS}
+S = {s.name: s for s in SETTINGS}
 with st.form("downstream"):
     c1, c2, c3 = st.columns(3)
-    variants = c1.multiselect("Students", ["distilled", "random", "teacher_pca"], ["distilled", "random"],
-                              format_func=LABELS.get)
-    tasks = c1.multiselect("Tasks", list(TASK_TITLES), list(TASK_TITLES), format_func=TASK_TITLES.get)
-    seeds = c2.slider("Seeds per student", 1, 5, 3, help="Fine-tuning seeds: the band shows their spread.")
-    steps = c2.select_slider("Fine-tuning steps", [20, 50, 100, 150, 200, 300, 500], 150)
-    lr = c2.select_slider("Learning rate (Adam)", [1e-4, 3e-4, 1e-3, 3e-3], 1e-3, format_func=lambda x: f"{x:g}")
-    d_s = c3.select_slider("Student width d_s", [32, 64, 128, 256], 128)
-    layers = c3.select_slider("Student layers", [1, 2, 3, 4], 2)
-    mode = c3.radio("Distillation target", ["vocab", "sequence"], horizontal=True,
-                    help="vocab: the teacher's word table, every task word included; sequence: embedding outputs "
-                         "of the corpus sentences, whose words are not all the tasks' words.")
+    c1.multiselect("Students", VARIANTS, key=k["students"], format_func=LABELS.get)
+    c1.multiselect("Tasks", list(TASK_TITLES), key=k["tasks"], format_func=TASK_TITLES.get)
+    c2.slider("Seeds per student", 1, 5, key=k["seeds"], help="Fine-tuning seeds: the band shows their spread.")
+    c2.select_slider("Fine-tuning steps", S["steps"].choices, key=k["steps"])
+    c2.select_slider("Learning rate (Adam)", S["lr"].choices, key=k["lr"], format_func=lambda x: f"{x:g}")
+    c3.select_slider("Student width d_s", S["d_s"].choices, key=k["d_s"])
+    c3.select_slider("Student layers", S["layers"].choices, key=k["layers"])
+    c3.radio("Distillation target", S["target"].choices, horizontal=True, key=k["target"],
+             help="vocab: the teacher's word table, every task word included; sequence: embedding outputs "
+                  "of the corpus sentences, whose words are not all the tasks' words.")
     t1, t2 = st.columns(2)
-    target_tok = t1.slider("Target accuracy, word groups", 0.1, 0.95, 0.5, 0.05)
-    target_sen = t2.slider("Target accuracy, sentence topics", 0.3, 0.95, 0.7, 0.05)
+    t1.slider("Target accuracy, word groups", 0.1, 0.95, step=0.05, key=k["reach_tokens"])
+    t2.slider("Target accuracy, sentence topics", 0.3, 0.95, step=0.05, key=k["reach_sentences"])
     start = st.form_submit_button("Run the experiment", type="primary")
+chosen = state.keep(PAGE, SETTINGS)  # the values the form last submitted
+variants, tasks, seeds, steps, lr, d_s, layers, mode, target_tok, target_sen = (chosen[s.name] for s in SETTINGS)
 
 targets = {"tokens": target_tok, "sentences": target_sen}
 job: Job | None = st.session_state.get("ds_job")

@@ -7,9 +7,11 @@ import streamlit as st
 from distill_core.errors import DistillError
 from distill_core.experiments import corpus_targets, subset_targets
 from distill_core.interview import QUESTIONS
+from labui import state
 from labui.common import page_header, require_teacher
 from labui.run_summary import rows_phrase
 from labui.show_me import show
+from labui.state import Setting
 
 # Vocabulary rows and Adam steps per "Show me" run: seconds on a CPU. The same 3,000-row subset as Concepts and
 # the sweep's short runs, so a floor for a given d_s is the same number on all three pages.
@@ -64,7 +66,12 @@ def render_shown(shown, key: str) -> None:
         st.success(shown.conclusion)
 
 
-mode = st.radio("Mode", ["Study", "Self-test"], horizontal=True, key="mode")
+PAGE = "interview"
+SETTINGS = [Setting("mode", "Study", ("Study", "Self-test"))] + [  # kept across pages and in the link
+    Setting(f"q_{q.key}", None, tuple(range(len(q.choices)))) for q in QUESTIONS]  # an answer: its index
+for note in state.start(PAGE, SETTINGS):
+    st.warning(note)
+mode = st.radio("Mode", SETTINGS[0].choices, horizontal=True, key=state.key(PAGE, "mode"))
 
 if mode == "Study":
     for i, q in enumerate(QUESTIONS, start=1):
@@ -85,7 +92,7 @@ else:
     for i, q in enumerate(QUESTIONS, start=1):
         order = list(range(len(q.choices)))
         random.Random(q.key).shuffle(order)  # fixed per question: the options do not move between reruns
-        picks[q.key] = (order, st.radio(f"{i}. {q.question}", order, index=None, key=f"quiz_{q.key}",
+        picks[q.key] = (order, st.radio(f"{i}. {q.question}", order, index=None, key=state.key(PAGE, f"q_{q.key}"),
                                         format_func=lambda j, q=q: q.choices[j]))
     if st.button("Check my answers", type="primary"):
         st.session_state["quiz_checked"] = True
@@ -98,6 +105,8 @@ else:
             if pick != q.correct:
                 with st.expander(f"{i}. {q.question}: {'not answered' if pick is None else 'not quite'}"):
                     st.markdown(f"**Answer:** {q.choices[q.correct]}\n\n{q.answer}")
+
+state.keep(PAGE, SETTINGS)
 
 st.header("What it showed")
 st.markdown(

@@ -11,8 +11,10 @@ import streamlit as st
 from distill_core.tinybert import TERMS, TinyBertConfig, TinyBertTrainer
 from distill_core.tinybert_losses import layer_map, projection_parameter_count
 from labui.ablation_panel import ablation_section
+from labui import state
 from labui.bg_job import Job
 from labui.common import job_status, page_header, require_teacher
+from labui.state import Setting
 from labui.tinybert_figures import loss_terms
 
 page_header("TinyBERT's other losses", """
@@ -46,18 +48,36 @@ with st.expander("Choices made here, and why"):
 teacher = require_teacher("bundled", "cpu")
 heads, L_t, d_t = int(teacher.config.num_attention_heads), int(teacher.config.num_hidden_layers), teacher.hidden_size
 
+PAGE = "tinybert"
+SETTINGS = [  # URL name, default, allowed values: kept across pages and in the link (labui.state)
+    Setting("d_s", heads * 8, tuple(heads * k for k in (2, 4, 8, 16, 32))),
+    Setting("layers", min(2, L_t), tuple(range(1, L_t + 1))),
+    Setting("shared", True),
+    Setting("w_e", 1.0, low=0.0, high=100.0),
+    Setting("w_h", 1.0, low=0.0, high=100.0),
+    Setting("w_a", 1.0, low=0.0, high=1000.0),
+    Setting("steps", 200, (20, 100, 200, 300, 500, 1000)),
+    Setting("lr", 1e-3, (3e-4, 1e-3, 3e-3)),
+]
+S = {s.name: s for s in SETTINGS}
+for note in state.start(PAGE, SETTINGS):
+    st.warning(note)
+k = {s.name: state.key(PAGE, s.name) for s in SETTINGS}
 with st.form("tinybert"):
     c1, c2, c3 = st.columns(3)
-    d_s = c1.select_slider("Student width d_s", [heads * k for k in (2, 4, 8, 16, 32)], heads * 8,
-                           help=f"A multiple of the teacher's {heads} heads.")
-    layers = c1.select_slider("Student layers L_s", [k for k in range(1, L_t + 1)], min(2, L_t))
-    shared = c1.toggle("Shared W", True, help="On: one projection for the embeddings and every layer (TinyBERT's code). Off: one per layer (its later checkpoints, TextBrewer).")
-    w_e = c2.number_input("λ_e (embedding)", 0.0, 100.0, 1.0, 0.5)
-    w_h = c2.number_input("λ_h (hidden states)", 0.0, 100.0, 1.0, 0.5)
-    w_a = c2.number_input("λ_a (attention)", 0.0, 1000.0, 1.0, 0.5)
-    steps = c3.select_slider("Steps", [20, 100, 200, 300, 500, 1000], 200)
-    lr = c3.select_slider("Learning rate (Adam)", [3e-4, 1e-3, 3e-3], 1e-3, format_func=lambda x: f"{x:g}")
+    c1.select_slider("Student width d_s", S["d_s"].choices, key=k["d_s"],
+                     help=f"A multiple of the teacher's {heads} heads.")
+    c1.select_slider("Student layers L_s", S["layers"].choices, key=k["layers"])
+    c1.toggle("Shared W", key=k["shared"], help="On: one projection for the embeddings and every layer (TinyBERT's "
+              "code). Off: one per layer (its later checkpoints, TextBrewer).")
+    c2.number_input("λ_e (embedding)", 0.0, 100.0, step=0.5, key=k["w_e"])
+    c2.number_input("λ_h (hidden states)", 0.0, 100.0, step=0.5, key=k["w_h"])
+    c2.number_input("λ_a (attention)", 0.0, 1000.0, step=0.5, key=k["w_a"])
+    c3.select_slider("Steps", S["steps"].choices, key=k["steps"])
+    c3.select_slider("Learning rate (Adam)", S["lr"].choices, key=k["lr"], format_func=lambda x: f"{x:g}")
     start = st.form_submit_button("Start", type="primary")
+chosen = state.keep(PAGE, SETTINGS)  # the values the form last submitted
+d_s, layers, shared, w_e, w_h, w_a, steps, lr = (chosen[s.name] for s in SETTINGS)
 
 gmap = layer_map(layers, L_t)
 st.caption("Layer map g: " + ", ".join(f"student {m} → teacher {g}" for m, g in enumerate(gmap, 1))

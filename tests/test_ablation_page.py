@@ -20,11 +20,11 @@ def test_ablation_shows_its_duration_first_then_runs():
     n = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
-        at.select_slider(key="ab_ds").set_value(24)
-        at.select_slider(key="ab_layers").set_value(1)
-        at.select_slider(key="ab_steps").set_value(20)
-        at.select_slider(key="ab_ft").set_value(20)
-        at.radio(key="ab_task").set_value("tokens")
+        at.select_slider(key="ablation_ab_d_s").set_value(24)
+        at.select_slider(key="ablation_ab_layers").set_value(1)
+        at.select_slider(key="ablation_ab_steps").set_value(20)
+        at.select_slider(key="ablation_ab_ft").set_value(20)
+        at.radio(key="ablation_ab_task").set_value("tokens")
         next(b for b in at.button if b.label == "Estimate how long it takes").click().run()
         assert not at.exception and not at.error
         info = " ".join(i.value for i in at.info)

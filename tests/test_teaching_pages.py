@@ -69,9 +69,9 @@ def test_interview_study_show_me_and_self_test():
     assert not at.exception and len(at.get("plotly_chart")) == 1
     at.button(key="show_bridge").click().run()         # the shape demo
     assert any("(10,128) x (128,768) -> (10,768)" in m.value for m in at.success)
-    at.radio(key="mode").set_value("Self-test").run()
+    at.radio(key="interview_mode").set_value("Self-test").run()
     for q in QUESTIONS[:-1]:
-        at.radio(key=f"quiz_{q.key}").set_value(q.correct)
+        at.radio(key=f"interview_q_{q.key}").set_value(q.correct)
     at.button[0].click().run()
     assert not at.exception
     assert at.metric[0].value == f"{len(QUESTIONS) - 1} / {len(QUESTIONS)}"
