@@ -8,6 +8,7 @@ from distill_core.errors import DistillError
 from distill_core.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
 from labui.common import page_header, require_teacher
+from labui.server_jobs import peek, result_or_progress
 from labui.run_summary import rows_phrase
 from distill_core.tinybert_losses import layer_map
 
@@ -23,11 +24,18 @@ page_header(
 teacher = require_teacher()
 
 
-@st.cache_resource(show_spinner="Training a quick student (d_s = 128, 3,000 tokens, 80 steps)...")
-def quick_student(source: str):
-    """Shared read-only by every session: deterministic (seeded), so one copy serves all."""
+def train_quick(report, source: str):
+    """Once per server, in the background; shared read-only by every session: deterministic (seeded)."""
     targets = subset_targets(teacher, QUICK["rows"])
-    return targets, fit_vocab(targets, QUICK["d_s"], QUICK["steps"])
+    fit = fit_vocab(targets, QUICK["d_s"], QUICK["steps"],
+                    on_step=lambda step: report("fraction", step / QUICK["steps"]))
+    return targets, fit
+
+
+def quick_student(source: str):
+    """(targets, fit), or None while it trains (a progress bar is drawn in its place)."""
+    return result_or_progress("concepts_quick", f"Training a quick student (d_s = {QUICK['d_s']}, "
+                              f"{QUICK['rows']:,} tokens, {QUICK['steps']} steps)", train_quick, source, stop=False)
 
 
 @st.cache_data(show_spinner=False)
@@ -69,9 +77,7 @@ st.markdown(
     "teacher's space, E_s W_e + b, because that is what the loss compares (its own d_s axes are defined only up "
     "to a change of basis, see section 4)."
 )
-if st.button("Train the quick student", key="train_quick") or st.session_state.get("quick_ready"):
-    st.session_state["quick_ready"] = True
-    targets, fit = quick_student(teacher.source)
+def show_neighbours(targets, fit) -> None:
     word = st.text_input("A word", "happy", key="word")
     try:
         nb = neighbours(teacher.tokenizer, targets, fit.projected(), word)
@@ -85,6 +91,13 @@ if st.button("Train the quick student", key="train_quick") or st.session_state.g
                    "scripts the page's font may lack are written as code points (U+XXXX).")
     except DistillError as exc:
         st.error(str(exc))
+
+
+if st.button("Train the quick student", key="train_quick") or st.session_state.get("quick_ready"):
+    st.session_state["quick_ready"] = True
+    quick = quick_student(teacher.source)  # None while it trains: a progress bar stands in its place
+    if quick is not None:
+        show_neighbours(*quick)
 
 # -- 2. the formula with real shapes ------------------------------------------------------------------------------
 st.header("2. The formula, with real tensors")
@@ -140,10 +153,12 @@ st.markdown(
     "the same loss with different W_e spectra. σ(E_s W_e) is the invariant one: at the floor it equals the "
     "teacher's top d_s singular values, in every run."
 )
-if st.session_state.get("quick_ready"):
-    targets, fit = quick_student(teacher.source)
-    sv = change_of_basis(fit.E_s, fit.projection)
+quick = peek("concepts_quick", teacher.source) if st.session_state.get("quick_ready") else None
+if quick is not None:
+    sv = change_of_basis(quick[1].E_s, quick[1].projection)
     st.plotly_chart(tf.singular_values_figure(sv), width="stretch")
+elif st.session_state.get("quick_ready"):
+    st.info("The quick student is training (section 1); this section fills in when it is done.")
 else:
     st.info("Train the quick student in section 1 to see this on its E_s and W_e.")
 

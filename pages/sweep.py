@@ -8,6 +8,7 @@ from distill_core.sweep import SWEEP_DIMS, SweepJob, explained_variance, floor_c
 from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
 from labui.common import page_header, require_teacher
+from labui.server_jobs import result_or_progress
 from labui.run_summary import rows_phrase
 
 SUBSET = 3000        # vocabulary rows for the training runs: the whole sweep takes well under a minute
@@ -22,24 +23,29 @@ page_header(
 teacher = require_teacher()
 
 
-@st.cache_resource(show_spinner="One SVD per target kind...")
-def spectra(source: str) -> dict:
-    """kind -> (sigma, n rows, d_t): the whole vocabulary table, and the corpus's embedding-layer outputs."""
+def sweep_targets(report, source: str) -> dict:
+    """Once per server, in the background: kind -> (sigma, n rows, d_t) for the whole vocabulary table and the
+    corpus's embedding-layer outputs, and the training subset. One SVD each: seconds on a busy CPU."""
     import torch
 
     out = {}
-    for kind, tg in (("vocab", vocab_targets(teacher, torch.arange(teacher.vocab_size))),
-                     ("sequence", corpus_targets(teacher, sentences=10_000, max_length=64))):
+    for i, (kind, make) in enumerate((
+            ("vocab", lambda: vocab_targets(teacher, torch.arange(teacher.vocab_size))),
+            ("sequence", lambda: corpus_targets(teacher, sentences=10_000, max_length=64)))):
+        tg = make()
         out[kind] = (tg.sigma.numpy(), tg.n_rows, tg.d_t)
+        report("fraction", (i + 1) / 3)
+    out["subset"] = subset_targets(teacher, SUBSET)
     return out
 
 
-@st.cache_resource(show_spinner="Preparing the training subset...")
 def training_subset(source: str):
-    return subset_targets(teacher, SUBSET)
+    return result_or_progress("sweep_targets", "One SVD per target set", sweep_targets, source)["subset"]
 
 
-spec = spectra(teacher.source)
+ready = result_or_progress("sweep_targets", "One SVD per target set: the whole word table, the corpus, the "
+                           f"{SUBSET:,}-row training subset", sweep_targets, teacher.source)
+spec = {kind: ready[kind] for kind in ("vocab", "sequence")}
 d_t = teacher.hidden_size
 dims = np.unique(np.r_[np.geomspace(1, d_t, 48).astype(int), SWEEP_DIMS, d_t])
 floors = {kind: floor_curve(s, n, dt, dims) for kind, (s, n, dt) in spec.items()}
