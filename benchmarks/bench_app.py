@@ -1,24 +1,40 @@
-"""Live-lab speed: figure building per refresh, a UMAP frame, and the first loss point after Start.
+"""Live-lab speed, measured in one run on this machine; prints figures and ratios, asserts nothing.
 
-    python benchmarks/bench_app.py [--skip-umap]
+    python benchmarks/bench_app.py [--skip-browser] [--skip-umap]
 
-Prints measured times (medians) on this machine; nothing is asserted.
+1. The engine on the lab's defaults: a snapshot's cost in training steps; the default run (where it stops, when
+   it reaches 1.01x the floor, whether the loss jumps after that).
+2. Server time for the live view with 1,000 probe tokens: what one refresh of each fragment builds and
+   serialises (as ``st.plotly_chart`` does), p50 and p95; the replay map built on pause.
+3. First loss point after Start on a warm process (teacher and targets loaded), at the worker.
+4. The browser against the CLI, on the same cores: ``python -m distill_core run`` on the lab's settings, then a
+   real ``streamlit run app.py`` with headless Chromium pressing Start on the same settings; steps/s of each,
+   first point and time to 1.01x the floor as the browser shows them.
+5. (optional) UMAP: warm-up, fit, one frame.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import plotly.io as pio
+import plotly.tools
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from distill_core import layout  # noqa: E402
 from distill_core.config import DistillConfig  # noqa: E402
+from distill_core.engine import Engine  # noqa: E402
 from distill_core.teacher import load_teacher  # noqa: E402
 from labui import figures as F  # noqa: E402
 from labui.worker import LabWorker, shared_targets  # noqa: E402
@@ -26,15 +42,44 @@ from labui.worker import LabWorker, shared_targets  # noqa: E402
 P = 1000  # probe tokens on the map
 
 
-def median_time(fn, repeat: int = 7) -> float:
-    times = []
+def times(fn, repeat: int) -> list[float]:
+    out = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        out.append(time.perf_counter() - t0)
+    return out
 
 
+def p(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+# -- 1. the engine --------------------------------------------------------------------------------------------
+def bench_engine(teacher) -> None:
+    cfg = DistillConfig(device="cpu")
+    engine = Engine(cfg, teacher=teacher, targets=shared_targets(teacher, cfg))
+    for _ in range(3):
+        engine.train_step()
+    step = statistics.median(times(engine.train_step, 15))
+    snap = statistics.median(times(engine.snapshot, 7))
+    print(f"engine, lab defaults (vocab, d_s {cfg.hidden_size}, all {engine.targets.n_rows:,} rows): training step "
+          f"{step * 1000:.0f} ms, snapshot {snap * 1000:.0f} ms = {snap / step:.2f} steps (target <= 2)")
+
+    engine.reset()
+    ratios: dict[int, float] = {}
+    t0 = time.perf_counter()
+    engine.run(cfg.steps, on_snapshot=lambda s: ratios.setdefault(s.step, s.ratio))
+    wall = time.perf_counter() - t0
+    first = next((s for s, r in ratios.items() if r <= 1.01), None)
+    after = max((r for s, r in ratios.items() if first is not None and s >= first), default=float("nan"))
+    print(f"default run ({cfg.schedule} lr {cfg.lr:g}, stop_tol {cfg.stop_tol:g}): ended at step {engine.step_count} "
+          f"of {cfg.steps} in {wall:.1f} s, ratio {ratios[engine.step_count]:.4f}; ratio <= 1.01 at step {first}; "
+          f"largest ratio after that {after:.4f} (no spike: <= 1.01)")
+    print(f"  {engine.converged or 'ran every step'}")
+
+
+# -- 2. the live view's server time ---------------------------------------------------------------------------
 def teacher_rows(teacher, n: int = P) -> tuple[np.ndarray, list[str], list[str]]:
     """n real teacher vectors (word-embedding rows), in 20 groups of consecutive ids."""
     W = teacher.embeddings.word_embeddings.weight.detach().cpu().numpy()
@@ -43,87 +88,221 @@ def teacher_rows(teacher, n: int = P) -> tuple[np.ndarray, list[str], list[str]]
     return W[ids], [vocab[int(i)] for i in ids], [f"group {k % 20}" for k in range(n)]
 
 
+def to_streamlit(fig) -> str:
+    """What st.plotly_chart does with a figure before sending it."""
+    return pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
+
+
 def bench_figures(teacher) -> None:
     X, words, groups = teacher_rows(teacher)
     rng = np.random.default_rng(0)
     pca = layout.PCALayout(X)
     student = X + 0.02 * rng.standard_normal(X.shape).astype(np.float32)
-    frames = [(5 * k, pca.transform(student + 0.05 * rng.standard_normal(X.shape) / (k + 1))) for k in range(60)]
+    n = 60
+    frames = [(5 * k, pca.transform(student + 0.05 * rng.standard_normal(X.shape) / (k + 1))) for k in range(n)]
     hist = [dict(step=5 * k, loss=0.01 * (1 + 3 / (k + 1)), train_loss=0.01 * (1 + 3.5 / (k + 1)),
-                 probe_loss=0.01 * (1 + 2 / (k + 1)), floor=0.01) for k in range(60)]
+                 probe_loss=0.01 * (1 + 2 / (k + 1)), floor=0.01) for k in range(n)]
     sigma = np.sort(rng.random(384))[::-1] * 5
-    we_sv = [np.sort(rng.random(128))[::-1] * (1 + k / 60) for k in range(60)]
+    we_sv = [np.sort(rng.random(128))[::-1] * (1 + k / 60) for k in range(n)]
+    # Every refresh brings a new snapshot (the worst case: nothing can be reused).
+    k = iter(range(10, 10**9))
 
-    def live():
-        figs = [F.loss_figure(hist, 0.01), F.spectrum_figure(sigma, 128, sigma[:128]),
-                F.we_figure([h["step"] for h in hist], we_sv),
-                F.map_figure(pca.teacher_xy, words, groups, frames, "PCA", animate=False)]
-        return [pio.to_json(f.to_dict(), validate=False) for f in figs]  # what st.plotly_chart does
+    def numbers():  # every second: the loss curve, and the spectrum when its 3 s are up
+        i = next(k) % n + 1
+        return [to_streamlit(F.loss_figure(hist[:i], 0.01)), to_streamlit(F.spectrum_figure(sigma, 128, sigma[:128]))]
+
+    def pictures():  # every 3 s: the token map and W_e
+        i = next(k) % n + 1
+        return [to_streamlit(F.map_figure(pca.teacher_xy, words, groups, frames[:i], "PCA")),
+                to_streamlit(F.we_figure([h["step"] for h in hist[:i]], we_sv[:i]))]
 
     def replay():
-        return pio.to_json(F.map_figure(pca.teacher_xy, words, groups, frames, "PCA", animate=True).to_dict(),
-                           validate=False)
+        return to_streamlit(F.map_figure(pca.teacher_xy, words, groups, frames, "PCA", animate=True))
 
-    live()
-    t_live, t_replay = median_time(live), median_time(replay, 3)
-    print(f"figures for one live refresh, {P} probe tokens (4 figures incl. JSON): {t_live * 1000:.0f} ms")
-    print(f"replay map with 60 frames, {P} probe tokens (built once on pause): {t_replay * 1000:.0f} ms")
-    t_pca = median_time(lambda: pca.transform(student))
-    print(f"PCA frame for {P} tokens: {t_pca * 1000:.2f} ms")
+    numbers(), pictures()
+    a, b = times(numbers, 40), times(pictures, 40)
+    full = [x + y for x, y in zip(a, b)]
+    print(f"server time for one live refresh, {P} probe tokens (figures built and serialised as st.plotly_chart "
+          f"does; target p95 <= 50 ms):")
+    print(f"  numbers fragment (loss + spectrum), every 1 s: p50 {p(a, 50) * 1000:.1f} ms, p95 {p(a, 95) * 1000:.1f} ms")
+    print(f"  pictures fragment (map + W_e), every 3 s:       p50 {p(b, 50) * 1000:.1f} ms, p95 {p(b, 95) * 1000:.1f} ms")
+    print(f"  all four figures at once (a whole-page rerun): p50 {p(full, 50) * 1000:.1f} ms, "
+          f"p95 {p(full, 95) * 1000:.1f} ms")
+    r = times(replay, 5)
+    print(f"replay map, {n} frames x {P} tokens (built once on pause; target <= 200 ms): median "
+          f"{statistics.median(r) * 1000:.0f} ms, {len(replay()) / 1e6:.1f} MB of JSON")
 
 
+# -- 3. first point at the worker -----------------------------------------------------------------------------
+def bench_first_point(teacher) -> None:
+    cfg = DistillConfig(device="cpu")
+    shared_targets(teacher, cfg)  # a warm server built them when it started
+    worker = LabWorker()
+    t0 = time.perf_counter()
+    worker.start(cfg, teacher)
+    while not worker.view().history:
+        time.sleep(0.002)
+    first = time.perf_counter() - t0
+    worker.stop()
+    worker.join()
+    print(f"first loss point after Start at the worker, warm process (teacher and targets loaded): {first:.2f} s")
+
+
+# -- 4. the browser against the CLI ---------------------------------------------------------------------------
+def cli_rate(steps: int, stop_tol: float) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "s.json"
+        subprocess.run([sys.executable, "-m", "distill_core", "run", "--steps", str(steps), "--stop-tol",
+                        str(stop_tol), "--device", "cpu", "--quiet", "--json", str(out)], cwd=ROOT, check=True,
+                       env=os.environ | {"PYTHONPATH": str(ROOT)})
+        s = json.loads(out.read_text())
+    return s["steps"] / s["seconds"], s
+
+
+def _server(port: int, umap: bool) -> subprocess.Popen:
+    env = os.environ | {"PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false", "LAB_UMAP": "1" if umap else "0"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid: int, timeout: float = 240.0) -> float:
+    """Wait until the server uses under 5% of a core for 3 s (teacher loaded, UMAP compiled): a warm server."""
+    t0 = time.monotonic()
+    quiet = 0
+    while time.monotonic() - t0 < timeout and quiet < 3:
+        c0 = _cpu_s(pid)
+        time.sleep(1.0)
+        quiet = quiet + 1 if _cpu_s(pid) - c0 < 0.05 else 0
+    return time.monotonic() - t0
+
+
+READ = """() => {
+  const t = document.body.innerText;
+  const m = t.match(/Step (\\d+) of (\\d+)/);
+  const metric = (label) => { for (const e of document.querySelectorAll('[data-testid="stMetric"]'))
+      if (e.innerText.startsWith(label)) return e.querySelector('[data-testid="stMetricValue"]').innerText; return null; };
+  return {step: m ? +m[1] : null, loss: metric('MSE loss'), ratio: metric('Ratio to floor'),
+          done: t.includes('● finished'), error: t.includes('● stopped')};
+}"""
+
+
+def browser_run(page, url: str, timeout: float = 240.0) -> list[tuple[float, dict]]:
+    """Open the lab at url, press Start, read the page every 0.1 s until the run has finished: [(t, state)]."""
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=120_000)
+    page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)  # the page has settled
+    page.get_by_role("button", name="Start", exact=True).click()
+    t0, seen = time.monotonic(), []
+    while time.monotonic() - t0 < timeout:
+        state = page.evaluate(READ)
+        seen.append((time.monotonic() - t0, state))
+        if state["done"] or state["error"]:
+            break
+        page.wait_for_timeout(100)
+    return seen
+
+
+def summarise(seen) -> dict:
+    first = next((t for t, s in seen if s["loss"] not in (None, "—")), None)
+    ratio = next((t for t, s in seen if s["ratio"] and s["ratio"].rstrip("×").replace(".", "", 1).isdigit()
+                  and float(s["ratio"].rstrip("×")) <= 1.01), None)
+    steps = [(t, s["step"]) for t, s in seen if s["step"] is not None]
+    done = next((t for t, s in seen if s["done"]), None)
+    # steps/s as the person sees it: from the first step shown after 0 to the end of the run
+    a = next(((t, k) for t, k in steps if k > 0), None)
+    rate = (steps[-1][1] - a[1]) / (steps[-1][0] - a[0]) if a and steps[-1][0] > a[0] else None
+    return dict(first=first, ratio=ratio, done=done, last_step=steps[-1][1] if steps else None, rate=rate)
+
+
+def bench_browser(umap: bool) -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("browser: skipped (Debian's chromium is not installed)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    steps = 300
+    cli_sps, cli = cli_rate(steps, 0.0)
+    cli_default_sps, cli_default = cli_rate(DistillConfig().steps, DistillConfig().stop_tol)
+    from load_test import free_port  # noqa: E402  (same folder)
+
+    port = free_port()
+    proc = _server(port, umap)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(base)  # the first page view starts the teacher's background load
+            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=120_000)
+            page.goto(f"{base}/lab")
+            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=120_000)
+            warm = wait_idle(proc.pid)
+            print(f"server warm (teacher and default targets loaded{', UMAP compiled' if umap else ''}) "
+                  f"{warm:.0f} s after the first page view")
+            default = summarise(browser_run(page, f"{base}/lab"))
+            c0 = _cpu_s(proc.pid)
+            long = summarise(browser_run(page, f"{base}/lab?steps={steps}&stop_tol=0"))
+            server_cores = (_cpu_s(proc.pid) - c0) / max(1e-9, long["done"] or 1.0)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    print(f"CLI, lab defaults: {cli_default['steps']} steps (converged) in {cli_default['seconds']:.1f} s = "
+          f"{cli_default_sps:.2f} steps/s, ratio {cli_default['ratio']:.4f}")
+    print(f"browser, lab defaults: first loss point {default['first']:.2f} s after Start (target <= 1 s); ratio <= 1.01 "
+          f"shown {default['ratio']:.1f} s after Start (target <= 10 s); finished at step {default['last_step']} "
+          f"({default['done']:.1f} s)")
+    print(f"steps/s over {steps} steps (lab defaults, stop_tol=0 so both run every step): CLI {cli_sps:.2f}, browser "
+          f"{long['rate']:.2f} = {long['rate'] / cli_sps:.2f}x (target >= 0.9x); server process "
+          f"{server_cores:.2f} cores meanwhile (training included)")
+
+
+# -- 5. UMAP --------------------------------------------------------------------------------------------------
 def bench_umap(teacher) -> None:
     X, _, _ = teacher_rows(teacher)
     t0 = time.perf_counter()
     layout.warm_umap_async().join()
-    print(f"UMAP warm-up (import + numba compile, once per process, in the background): {time.perf_counter() - t0:.1f} s"
-          + (f"  [{layout.umap_error()}]" if layout.umap_error() else ""))
+    print(f"UMAP warm-up (import + numba compile, once per process, in the background): "
+          f"{time.perf_counter() - t0:.1f} s" + (f"  [{layout.umap_error()}]" if layout.umap_error() else ""))
     if not layout.umap_ready():
         return
     t0 = time.perf_counter()
     fitted = layout.fitted_umap(X)
     print(f"UMAP fit on {P} teacher tokens (once per teacher): {time.perf_counter() - t0:.2f} s")
-    rng = np.random.default_rng(1)
-    student = X + 0.02 * rng.standard_normal(X.shape).astype(np.float32)
+    student = X + 0.02 * np.random.default_rng(1).standard_normal(X.shape).astype(np.float32)
     fitted.transform(student)
-    t = median_time(lambda: fitted.transform(student), 3)
-    print(f"UMAP frame (transform) for {P} tokens after warm-up: {t:.2f} s")
-    print(f"UMAP frame-to-frame motion for a student 2% away: {layout.median_motion(fitted.teacher_xy, fitted.transform(student)):.3f} of the radius")
-
-
-def bench_first_point(teacher) -> None:
-    cfg = DistillConfig(device="cpu")  # the lab's defaults: whole vocabulary, d_s = 128
-    t0 = time.perf_counter()
-    shared_targets(teacher, cfg)
-    print(f"targets + floor for the whole vocabulary (once per configuration): {time.perf_counter() - t0:.2f} s")
-    for label in ("first Start in the process", "warm app"):
-        worker = LabWorker()
-        t0 = time.perf_counter()
-        worker.start(cfg, teacher)
-        while not worker.view().history:
-            time.sleep(0.005)
-        first = time.perf_counter() - t0
-        while len(worker.view().history) < 4:
-            time.sleep(0.01)
-        sps = worker.view().latest["steps_per_second"]
-        worker.stop()
-        worker.join()
-        print(f"first loss point after Start ({label}): {first:.2f} s; then {sps:.1f} steps/s on the defaults")
+    print(f"UMAP frame (transform) for {P} tokens after warm-up: "
+          f"{statistics.median(times(lambda: fitted.transform(student), 3)):.2f} s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--skip-umap", action="store_true")
-    ap.add_argument("--only-umap", action="store_true")
+    ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--skip-umap", action="store_true", help="no UMAP timings; the browser's server runs with LAB_UMAP=0")
     args = ap.parse_args()
+    print(f"{os.cpu_count()} CPU cores; load average before: {os.getloadavg()[0]:.1f} (others' work inflates times)")
     t0 = time.perf_counter()
     teacher = load_teacher("bundled", "cpu")
-    print(f"teacher load (once per server): {time.perf_counter() - t0:.2f} s")
-    if not args.only_umap:
-        bench_figures(teacher)
-        bench_first_point(teacher)
+    print(f"teacher load (once per server, in the background at the first page view): {time.perf_counter() - t0:.2f} s")
+    bench_engine(teacher)
+    bench_figures(teacher)
+    bench_first_point(teacher)
+    if not args.skip_browser:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        bench_browser(umap=not args.skip_umap)
     if not args.skip_umap:
         bench_umap(teacher)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def spectrum_figure(teacher_sigma: np.ndarray, d_s: int, product_sv: np.ndarray 
         data.append(dict(type="scatter", x=idx[: len(ps)], y=_f32(ps), name="student σᵢ(E_s W_e)", mode="lines",
                          line=dict(color=STUDENT, width=2.5),
                          hovertemplate="i = %{x}<br>σ = %{y:.4g}<extra>student</extra>"))
-    layout = _layout("The teacher's spectrum: what d_s can hold",
+    layout = _layout("The teacher's spectrum",  # short: the plot may be a 260 px half column
                      yaxis=dict(title=dict(text="singular value"), rangemode="tozero"),
                      xaxis=dict(title=dict(text="index i"), range=[0.5, len(sig) + 0.5]))
     if d_s < len(sig):
@@ -193,7 +193,7 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
         # a colour key: entries are not switches (the tokens are one trace per kind)
         legend=dict(orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top", font=dict(size=11),
                     itemclick=False, itemdoubleclick=False),
-        margin=dict(l=30, r=20, t=48, b=90 if replay else 30),
+        margin=dict(l=30, r=20, t=48, b=110 if replay else 30),
         xaxis=dict(showticklabels=False, title=dict(text=f"{method} 1"), zeroline=False),
         yaxis=dict(showticklabels=False, title=dict(text=f"{method} 2"), zeroline=False, scaleanchor="x",
                    scaleratio=1),
@@ -209,12 +209,13 @@ def _replay_controls(frames) -> dict:
     opts = dict(frame=dict(duration=180, redraw=False), transition=dict(duration=120), mode="immediate")
     still = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     return dict(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.04, xanchor="left", yanchor="top",
+        # buttons at the left, the slider after them (room for both at 260 px), both under the axis title
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.09, xanchor="left", yanchor="top",
                           showactive=False, pad=dict(t=4, r=8),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, opts | {"fromcurrent": False}]),
                                    dict(label="❚❚", method="animate", args=[[None], still])])],
-        sliders=[dict(active=len(frames) - 1, x=0.18, len=0.82, y=-0.02, yanchor="top", pad=dict(t=4),
-                      currentvalue=dict(prefix="replay · step ", font=dict(size=12)),
+        sliders=[dict(active=len(frames) - 1, x=0.26, len=0.74, y=-0.07, yanchor="top", pad=dict(t=4),
+                      currentvalue=dict(prefix="replay · step ", font=dict(size=12), xanchor="right"),
                       steps=[dict(label=str(s), method="animate", args=[[str(s)], still]) for s, _ in frames])],
     )
 

@@ -40,7 +40,7 @@ worker = session_worker()
 st.session_state["lab_worker"] = worker  # the same object; lets a test or a debugger reach this session's run
 
 # -- controls ---------------------------------------------------------------------------------------------
-cols = st.columns([1, 1, 1, 1, 1, 3])
+cols = st.columns([1, 1, 1, 1, 1, 1])  # wide enough for "Resume" in a 1,000 px window
 pressed = {name: col.button(name, width="stretch", type="primary" if name == "Start" else "secondary")
            for name, col in zip(["Start", "Pause", "Resume", "Step", "Reset"], cols)}
 problem = None
@@ -81,7 +81,7 @@ if worker.view().config is not None and lr != st.session_state.get("lab_applied_
 def metrics_row(view) -> None:
     last, first = view.latest, (view.history[0] if view.history else None)
     k = view.config.knn_k if view.config else 10
-    c = st.columns(6)
+    c = st.columns(3) + st.columns(3)  # two rows: six values in one row were cut to "0.…" at 1,000 px
     if last is None:
         for col, label in zip(c, ["MSE loss", "Floor", "Ratio to floor", f"kNN overlap@{k}", "Steps/s", "Device"]):
             col.metric(label, "—")

@@ -1,0 +1,89 @@
+"""Every label of the lab's plots lies inside its plot, at 1,400 px and at 1,000 px wide, in Chromium.
+
+A finished run (so the map carries its replay slider and buttons) on the real bundled teacher; every visible SVG
+text of each plotly chart (titles, axis titles, tick labels, legend entries, annotations, slider labels) must sit
+within the chart's own box. Screenshots land in test-artifacts/ for a person to look at.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from test_browser import ROOT, _free_port, _wait_health
+
+ARTIFACTS = ROOT / "test-artifacts"
+# A short run: 3,000 vocabulary rows, d_s = 32 (the spectrum's shaded part and its note), 200 probe tokens.
+QUERY = "vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps=40&stop_tol=0"
+
+OUTSIDE = """() => {
+  const bad = [];
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const box = plot.getBoundingClientRect();
+    const title = (plot.querySelector('.gtitle') || {}).textContent || '(untitled)';
+    for (const t of plot.querySelectorAll('svg text')) {
+      const r = t.getBoundingClientRect(), style = getComputedStyle(t);
+      if (!t.textContent.trim() || r.width === 0 || style.display === 'none' || style.visibility === 'hidden'
+          || style.opacity === '0' || t.closest('.hoverlayer')) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+        bad.push(`${title.slice(0, 40)}: "${t.textContent.slice(0, 50)}" at [${Math.round(r.left - box.left)}, ` +
+                 `${Math.round(r.right - box.left)}] of ${Math.round(box.width)} px`);
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture()
+def lab_server():
+    port = _free_port()
+    env = dict(os.environ, LAB_UMAP="0", TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_health(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_every_plot_label_is_inside_its_plot(lab_server):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 2600})
+        try:
+            page.goto(f"{lab_server}/lab?{QUERY}")
+            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
+            page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
+            page.get_by_text("● finished").wait_for(timeout=180_000)
+            for width in (1400, 1000):
+                page.set_viewport_size({"width": width, "height": 2600})
+                page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000)
+                page.wait_for_function("() => document.querySelector('.js-plotly-plot .slider-container') !== null",
+                                       timeout=60_000)
+                page.wait_for_timeout(2500)  # plotly redraws on resize
+                page.screenshot(path=str(ARTIFACTS / f"lab_labels_{width}.png"), full_page=True)
+                outside = page.evaluate(OUTSIDE)
+                assert page.locator(".js-plotly-plot").count() == 4
+                assert not outside, f"at {width} px, labels outside their plot: " + "; ".join(outside)
+        finally:
+            browser.close()
