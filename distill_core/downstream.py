@@ -17,7 +17,7 @@ import csv
 import math
 import random
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
@@ -426,3 +426,47 @@ def _speed_sentence(d: VariantSummary, r: VariantSummary, target: float, n: int,
         return f"needed a median of {s.median_steps:.0f} steps ({s.reached} of {n} seeds reached it)"
 
     return f"To reach {target:.0%}, the {label} start {say(d)}; the random start {say(r)}."
+
+
+# -- how long it will take -----------------------------------------------------------------------------------------
+def estimate_seconds(teacher, cfg: DownstreamConfig) -> dict[str, float]:
+    """Seconds each phase should take on this machine now, from a few timed steps of the real shapes.
+
+    The distillation is timed on two engine steps of its real target set (building that set, once, included);
+    fine-tuning on two steps and one evaluation of a student of the chosen size, per task. Costs a few seconds.
+    """
+    import time
+
+    from .engine import Engine
+
+    cfg.validate()
+    tasks = [load_task(t, teacher.tokenizer, cfg.data_seed) for t in cfg.tasks]
+    out = {"distillation": 0.0, "fine-tuning": 0.0}
+    if "distilled" in cfg.variants:
+        t0 = time.perf_counter()
+        dc = DistillConfig(target=cfg.distill_target, hidden_size=cfg.hidden_size, num_hidden_layers=0,
+                           steps=cfg.distill_steps, snapshot_every=cfg.distill_steps, device=cfg.device,
+                           probe_size=100)
+        targets = (vocab_targets(teacher, vocab_ids(teacher, cfg.distill_subset, task_token_ids(tasks)),
+                                 center=dc.bias) if cfg.distill_target == "vocab" else None)
+        engine = Engine(dc, teacher=teacher, targets=targets)
+        build = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        engine.run(2)
+        out["distillation"] = build + (time.perf_counter() - t0) / 2 * cfg.distill_steps
+    evals = cfg.steps // cfg.eval_every + 1
+    runs = cfg.seeds * len(cfg.variants)
+    for task in tasks:
+        small, keep = compact(task)
+        model = make_students(teacher, replace(cfg, variants=("random",)), len(task.label_names), 0, None,
+                              keep)["random"]
+        probe = replace(cfg, steps=2, eval_every=10**6)
+        t0 = time.perf_counter()
+        evaluate(model, small.test, torch.device(cfg.device))
+        eval_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fine_tune(model, small, probe, 0, "timing")  # two steps and two evaluations
+        step_s = max(0.0, time.perf_counter() - t0 - 2 * eval_s) / 2
+        out["fine-tuning"] += runs * (cfg.steps * step_s + evals * eval_s)
+    out["total"] = out["distillation"] + out["fine-tuning"]
+    return out

@@ -6,8 +6,8 @@ import copy
 import streamlit as st
 
 from distill_core.assets import word_groups
-from distill_core.downstream import (TASK_TITLES, DownstreamConfig, findings, load_task, run_experiment,
-                                     summarize, unseen_fraction)
+from distill_core.downstream import (TASK_TITLES, DownstreamConfig, estimate_seconds, findings, load_task,
+                                     run_experiment, summarize, unseen_fraction)
 from labui import state
 from labui.bg_job import Job
 from labui.common import job_status, page_header, require_teacher
@@ -50,7 +50,7 @@ SETTINGS = [  # URL name, default, allowed values: kept across pages and in the 
 ]
 for note in state.start(PAGE, SETTINGS):
     st.warning(note)
-k = {s.name: state.key(PAGE, s.name) for s in SETTINGS}
+k = {s.name: state.bind(PAGE, s.name) for s in SETTINGS}
 S = {s.name: s for s in SETTINGS}
 with st.form("downstream"):
     c1, c2, c3 = st.columns(3)
@@ -67,9 +67,31 @@ with st.form("downstream"):
     t1, t2 = st.columns(2)
     t1.slider("Target accuracy, word groups", 0.1, 0.95, step=0.05, key=k["reach_tokens"])
     t2.slider("Target accuracy, sentence topics", 0.3, 0.95, step=0.05, key=k["reach_sentences"])
-    start = st.form_submit_button("Run the experiment", type="primary")
+    prepare = st.form_submit_button("Estimate how long it takes", type="primary")
 chosen = state.keep(PAGE, SETTINGS)  # the values the form last submitted
 variants, tasks, seeds, steps, lr, d_s, layers, mode, target_tok, target_sen = (chosen[s.name] for s in SETTINGS)
+planned = (DownstreamConfig(hidden_size=d_s, num_hidden_layers=layers, variants=tuple(variants), tasks=tuple(tasks),
+                            seeds=seeds, steps=steps, lr=lr, distill_target=mode) if variants and tasks else None)
+
+
+def plan_then_start(cfg: DownstreamConfig | None) -> bool:
+    """The measured duration first (on request); the Run button only once it is on screen for these settings."""
+    if prepare and cfg is None:
+        st.error("Choose at least one student and one task.")
+    elif prepare:
+        with st.spinner("Timing a few steps of these shapes on this machine..."):
+            st.session_state["ds_plan"] = (cfg, estimate_seconds(teacher, cfg))
+    plan = st.session_state.get("ds_plan")
+    if cfg is None or plan is None or plan[0] != cfg:
+        return False
+    est = plan[1]
+    say = lambda x: f"{x:.0f} s" if x < 90 else f"{x / 60:.1f} min"  # noqa: E731
+    st.info(f"Expected: about **{say(est['total'])}** on this server now (distillation {say(est['distillation'])}, "
+            f"fine-tuning {say(est['fine-tuning'])}); longer when other people are training too.")
+    return st.button("Run the experiment", type="primary", key="ds_start")
+
+
+start = plan_then_start(planned)
 
 targets = {"tokens": target_tok, "sentences": target_sen}
 job: Job | None = st.session_state.get("ds_job")
@@ -91,13 +113,8 @@ def work(report, should_stop, cfg: DownstreamConfig):
 if start:
     if job is not None and job.running:
         job.stop(); job.join(5)
-    if not variants or not tasks:
-        st.error("Choose at least one student and one task.")
-    else:
-        cfg = DownstreamConfig(hidden_size=d_s, num_hidden_layers=layers, variants=tuple(variants),
-                               tasks=tuple(tasks), seeds=seeds, steps=steps, lr=lr, distill_target=mode)
-        st.session_state["ds_job"] = job = Job(work, cfg)
-        st.session_state["ds_cfg"] = cfg
+    st.session_state["ds_job"] = job = Job(work, planned)
+    st.session_state["ds_cfg"] = planned
 
 
 @st.cache_data(show_spinner=False)
@@ -116,8 +133,8 @@ def chance_levels(task_names: tuple[str, ...]) -> dict[str, float]:
 def live() -> None:
     job = st.session_state.get("ds_job")
     if job is None:
-        st.info("Choose the students and tasks, then press **Run the experiment**. With the defaults it takes a "
-                "few minutes on a laptop CPU; the curves grow while it runs.")
+        st.info("Choose the students and tasks, then press **Estimate how long it takes**: the page times a few "
+                "steps here and shows the expected duration before anything starts. The curves grow while it runs.")
         return
     cfg: DownstreamConfig = st.session_state["ds_cfg"]
     values = job.values()

@@ -44,7 +44,10 @@ def test_downstream_page_runs_an_experiment():
         at.select_slider[0].set_value(20)                        # steps
         at.select_slider[2].set_value(32)                        # d_s
         at.select_slider[3].set_value(1)                         # layers
-        at.button[0].click().run()
+        at.button[0].click().run()                               # estimate: nothing starts yet
+        assert "ds_job" not in at.session_state and not at.exception
+        assert any("Expected: about" in i.value for i in at.info)
+        at.button(key="ds_start").click().run()
         assert _until(at, lambda a: "What it showed" in _texts(a)), "the experiment did not finish"
         assert not at.exception and not at.error
         charts = at.get("plotly_chart")

@@ -124,3 +124,16 @@ def test_a_jump_is_explained_where_it_happens(vocab):
     assert "lr_decay" in KEYS
     shown = show("lr_decay", None, vocab, steps=10)
     assert len(shown.figure.data) >= 3 and "constant" in shown.conclusion
+
+
+def test_downstream_estimate_covers_every_phase(teacher):
+    from distill_core.downstream import DownstreamConfig, estimate_seconds
+
+    cfg = DownstreamConfig(hidden_size=8, num_hidden_layers=1, variants=("distilled", "random"), tasks=("tokens",),
+                           seeds=2, steps=10, distill_steps=5, distill_subset=50)
+    est = estimate_seconds(teacher, cfg)
+    assert est["distillation"] > 0 and est["fine-tuning"] > 0
+    assert est["total"] == pytest.approx(est["distillation"] + est["fine-tuning"])
+    no_distil = estimate_seconds(teacher, DownstreamConfig(hidden_size=8, num_hidden_layers=1, variants=("random",),
+                                                           tasks=("tokens",), seeds=1, steps=10))
+    assert no_distil["distillation"] == 0.0
