@@ -59,7 +59,7 @@ class DistillConfig:
     num_hidden_layers: int = setting(           # student depth; embedding distillation trains only its embeddings
         4, "Student layers", "Transformer layers of the student BertModel.", flag="--layers", min=0,
         cap=4, noun="the number of student layers")  # public: never trained here, only allocated
-    bias: bool = setting(                       # W_e as nn.Linear with bias; the floor is then computed on centred targets
+    bias: bool = setting(                       # W_e as nn.Linear with bias; the floor then uses centred targets
         True, "W_e has a bias", "Without a bias the floor is computed on uncentred targets.", url="bias",
         flag="--no-bias", section="Experiment")
     init: str = setting(                        # random = BERT's N(0, 0.02); teacher_pca = top-d_s principal directions
@@ -94,7 +94,7 @@ class DistillConfig:
         flag="--snapshot-every", min=1, step=1, section="Optimisation")
     seed: int = setting(0, "Seed", url="seed", flag="--seed", widget_min=0, step=1, section="Optimisation")
     device: str = setting("auto", "Device", url="device", flag="--device", choices=DEVICES, section="Optimisation")
-    vocab_subset: int = setting(                # vocab: 0 = all rows, else the first N non-special tokens + probe tokens
+    vocab_subset: int = setting(                # vocab: 0 = all rows, else the first N non-special tokens + probes
         0, "Vocabulary rows (0 = all)", "Train on the first N rows (plus the probe tokens) for quicker experiments.",
         url="vocab_subset", flag="--vocab-subset", min=0, step=1000, section="Sizes")
     max_length: int = setting(                  # sequence: WordPiece tokens per sentence, [CLS]/[SEP] included

@@ -81,7 +81,7 @@ def _settings(teacher) -> tuple[AblationConfig, bool]:
     ]
     for note in state.start(PAGE, settings):
         st.warning(note)
-    S, k = {s.name: s for s in settings}, {s.name: state.key(PAGE, s.name) for s in settings}
+    S, k = {s.name: s for s in settings}, {s.name: state.bind(PAGE, s.name) for s in settings}
     with st.form("ablation"):
         c1, c2, c3 = st.columns(3)
         c1.select_slider("Student width d_s", S["ab_d_s"].choices, key=k["ab_d_s"])

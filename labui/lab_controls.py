@@ -83,7 +83,7 @@ def _cap_help(f) -> str | None:
 def _widget(where, f) -> None:
     """One setting's widget, as its declaration says: a checkbox, a choice, a number within bounds or a text."""
     meta = f.metadata
-    k = state.key(PAGE, meta["url"])
+    k = state.bind(PAGE, meta["url"])
     label, names = meta["label"], meta.get("names") or {}
     if f.name == "teacher" and public.is_public():
         where.selectbox(label, public.allowed_teachers(), key=k, help=meta["help"] + " This public lab serves only "
@@ -105,10 +105,10 @@ def _widget(where, f) -> None:
 
 def _text_source(s) -> dict:
     """Sequence mode: the bundled corpus, a typed text or an uploaded file."""
-    s.radio("Text", CORPUS.choices, key=state.key(PAGE, "corpus"), horizontal=True, format_func=CORPUS_NAMES.get)
+    s.radio("Text", CORPUS.choices, key=state.bind(PAGE, "corpus"), horizontal=True, format_func=CORPUS_NAMES.get)
     corpus = st.session_state[state.key(PAGE, "corpus")]
     if corpus == "custom":
-        s.text_area("Your text, one sentence per line", key=state.key(PAGE, "text"), height=120,
+        s.text_area("Your text, one sentence per line", key=state.bind(PAGE, "text"), height=120,
                     max_chars=public.limits().text_chars if public.is_public() else None)
     elif corpus == "upload":
         return upload_widget(s)

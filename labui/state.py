@@ -3,9 +3,9 @@
 Streamlit deletes a widget's ``st.session_state`` entry at the end of every run that does not draw the widget,
 which is every run of another page: settings kept only in widget keys come back empty or zero. So each page's
 values live in one dict under a key no widget owns (``_<page>_values``), seeded once per session from the URL
-(with a note for each value that could not be used as given), handed to a widget whose key is missing before it
-is drawn, and read back after it is drawn. The URL mirrors only what differs from the defaults, and only the
-page that owns the settings writes them: a page passing through writes nothing.
+(with a note for each value that could not be used as given), handed to a widget whose key is missing right
+before it is drawn (``bind``), and read back after it is drawn (``keep``). The URL mirrors only what differs
+from the defaults, and only the page that owns the settings writes them: a page passing through writes nothing.
 
 Streamlit 1.67's ``bind="query-params"`` was tried against this: it keeps a value across pages and in the URL,
 but it drops a link's value that the widget refuses without a word, so a link's notes and public caps would need
@@ -96,8 +96,7 @@ def key(page: str, name: str) -> str:
 
 
 def start(page: str, settings: list[Setting]) -> list[str]:
-    """Before a page draws its widgets: seed its values from the URL once per session, and hand each value to
-    its widget (whose key Streamlit deleted if another page ran since). Returns the link's notes."""
+    """Before a page draws its widgets: seed its values from the URL once per session. Returns the link's notes."""
     values = st.session_state.get(_store(page))
     if values is None:
         notes: list[str] = []
@@ -109,9 +108,17 @@ def start(page: str, settings: list[Setting]) -> list[str]:
         st.session_state[f"_{page}_notes"] = notes
     for s in settings:
         values.setdefault(s.name, s.default)
-        if key(page, s.name) not in st.session_state:
-            st.session_state[key(page, s.name)] = values[s.name]
     return st.session_state[f"_{page}_notes"]
+
+
+def bind(page: str, name: str) -> str:
+    """The widget key of a page's setting, given the kept value if Streamlit deleted it (another page ran since).
+    Call it right before drawing the widget: a key set in a run that does not draw its widget would outlive the
+    widget's own clean-up and hand it a stale value later."""
+    k = key(page, name)
+    if k not in st.session_state:
+        st.session_state[k] = st.session_state[_store(page)][name]
+    return k
 
 
 def keep(page: str, settings: list[Setting]) -> dict:

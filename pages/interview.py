@@ -71,7 +71,7 @@ SETTINGS = [Setting("mode", "Study", ("Study", "Self-test"))] + [  # kept across
     Setting(f"q_{q.key}", None, tuple(range(len(q.choices)))) for q in QUESTIONS]  # an answer: its index
 for note in state.start(PAGE, SETTINGS):
     st.warning(note)
-mode = st.radio("Mode", SETTINGS[0].choices, horizontal=True, key=state.key(PAGE, "mode"))
+mode = st.radio("Mode", SETTINGS[0].choices, horizontal=True, key=state.bind(PAGE, "mode"))
 
 if mode == "Study":
     for i, q in enumerate(QUESTIONS, start=1):
@@ -92,7 +92,7 @@ else:
     for i, q in enumerate(QUESTIONS, start=1):
         order = list(range(len(q.choices)))
         random.Random(q.key).shuffle(order)  # fixed per question: the options do not move between reruns
-        picks[q.key] = (order, st.radio(f"{i}. {q.question}", order, index=None, key=state.key(PAGE, f"q_{q.key}"),
+        picks[q.key] = (order, st.radio(f"{i}. {q.question}", order, index=None, key=state.bind(PAGE, f"q_{q.key}"),
                                         format_func=lambda j, q=q: q.choices[j]))
     if st.button("Check my answers", type="primary"):
         st.session_state["quiz_checked"] = True

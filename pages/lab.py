@@ -171,7 +171,7 @@ def details() -> None:
         return
     umap_note = ("UMAP is ready" if layout.umap_ready() else "UMAP is switched off on this server" if not UMAP_ON
                  else (layout.umap_error() or "UMAP is warming up in the background; PCA meanwhile"))
-    method = st.radio("Map", MAP.choices, horizontal=True, key=state.key(PAGE, MAP.name),
+    method = st.radio("Map", MAP.choices, horizontal=True, key=state.bind(PAGE, MAP.name),
                       help="Both layouts are fitted once on the teacher; the student is placed by transform, "
                            "so the only motion is the student's. " + umap_note)
     state.put(PAGE, MAP, method)  # a fragment's widget: kept (and in the URL) here, not by the sidebar's run

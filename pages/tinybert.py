@@ -62,7 +62,7 @@ SETTINGS = [  # URL name, default, allowed values: kept across pages and in the 
 S = {s.name: s for s in SETTINGS}
 for note in state.start(PAGE, SETTINGS):
     st.warning(note)
-k = {s.name: state.key(PAGE, s.name) for s in SETTINGS}
+k = {s.name: state.bind(PAGE, s.name) for s in SETTINGS}
 with st.form("tinybert"):
     c1, c2, c3 = st.columns(3)
     c1.select_slider("Student width d_s", S["d_s"].choices, key=k["d_s"],
