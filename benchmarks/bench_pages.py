@@ -9,6 +9,7 @@ own caches are cold: every page is timed once per fresh server process, as a new
   title    navigation -> the page's title drawn
   idle     navigation -> the first script run finished (Streamlit's running indicator gone for 0.5 s)
 
+``--script-only`` times each page's first script run on the server alone (AppTest, in-process).
 Nothing is asserted; times on a shared machine are upper bounds.
 """
 from __future__ import annotations
@@ -113,11 +114,35 @@ def warm_up(browser, url: str) -> float:
     return time.monotonic() - t0
 
 
+def script_times(names: list[str]) -> None:
+    """Server side only: each page's first script run in-process (AppTest), teacher loaded, caches cold, with the
+    background results treated as under a real server (the page paints, the slow part goes on behind a bar).
+    Less sensitive to a busy machine than the browser's figures, which include Chromium's own rendering."""
+    os.environ.setdefault("LAB_PRELOAD", "0")
+    sys.path.insert(0, str(ROOT))
+    from streamlit.testing.v1 import AppTest
+
+    import labui.server_jobs as SJ
+
+    SJ._has_browser = lambda: True
+    AppTest.from_file(str(ROOT / "pages" / "tinybert.py"), default_timeout=600).run()  # loads the teacher
+    print("\n| page | first script run (server) | load average |\n| --- | --- | --- |")
+    for name in names:
+        t0 = time.perf_counter()
+        at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=600).run()
+        bad = " (exception)" if at.exception else ""
+        print(f"| {name} | {time.perf_counter() - t0:.2f} s{bad} | {os.getloadavg()[0]:.1f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", default=",".join(PAGES), help="comma-separated: " + ", ".join(PAGES))
     ap.add_argument("--repeat", type=int, default=1, help="fresh servers per page (median reported)")
+    ap.add_argument("--script-only", action="store_true", help="only the server-side script time (no browser)")
     args = ap.parse_args()
+    if args.script_only:
+        script_times([p for p in args.pages.split(",") if p])
+        return
     chromium = shutil.which("chromium")
     if chromium is None:
         sys.exit("Debian's chromium is needed: apt-get install chromium")
