@@ -16,7 +16,7 @@ from .config import DistillConfig, check_lr
 from .device import resolve_device
 from .errors import DivergedError
 from .losses import embedding_mse
-from .metrics import GramSpectrum, knn_overlap
+from .metrics import GramSpectrum, knn_overlap, singular_values
 from .probe import Probe
 from .seeding import seeded
 from .student import EmbeddingPair, Projection, make_student
@@ -242,7 +242,7 @@ class Engine:
             ratio=loss / self.floor if self.floor > 0 else float("inf"),
             mean_cosine=cos,
             knn_overlap=knn_overlap(self.probe_teacher, probe_s, self.config.knn_k),
-            we_singular_values=torch.linalg.svdvals(self.pair.projection.W_e.detach().cpu().double()).numpy(),
+            we_singular_values=singular_values(self.pair.projection.W_e),
             product_singular_values=prod_sv,
             steps_per_second=k / s if s > 0 else 0.0,
             lr=self.current_lr(),

@@ -6,7 +6,7 @@ import torch
 
 from distill_core.config import DistillConfig
 from distill_core.engine import Engine
-from distill_core.metrics import GramSpectrum
+from distill_core.metrics import GramSpectrum, singular_values
 
 TEXT = "the cat is red.\nit was blue and green on the dog\nthe horse, the mother and the father\n"
 
@@ -72,3 +72,14 @@ def test_gram_spectrum_equals_the_svd_of_the_product(n, centered):
     k = min(len(ref), len(got))  # d_s = 12 values; the rest of a (500, 30) product's are zero
     torch.testing.assert_close(got[:k], ref[:k], rtol=1e-6, atol=1e-7 * float(ref[0]))
     assert torch.all(got[k:] <= 1e-7 * ref[0]) and torch.all(ref[k:] <= 1e-7 * ref[0])
+
+
+@pytest.mark.parametrize("shape", [(8, 30), (30, 8), (12, 12)])
+def test_small_singular_values_equal_svdvals(shape):
+    """W_e's spectrum from eig(M M^T) on the short side equals torch.linalg.svdvals, to 1e-7 of the largest."""
+    M = torch.randn(*shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    M = M * torch.logspace(0, -4, shape[1], dtype=torch.float64)  # a spread of scales
+    ref = torch.linalg.svdvals(M).numpy()
+    got = singular_values(M)
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-7 * ref[0])
