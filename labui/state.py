@@ -7,9 +7,11 @@ values live in one dict under a key no widget owns (``_<page>_values``), seeded 
 before it is drawn (``bind``), and read back after it is drawn (``keep``). The URL mirrors only what differs
 from the defaults, and only the page that owns the settings writes them: a page passing through writes nothing.
 
-Streamlit 1.67's ``bind="query-params"`` was tried against this: it keeps a value across pages and in the URL,
-but it drops a link's value that the widget refuses without a word, so a link's notes and public caps would need
-this code anyway.
+Streamlit 1.67's ``bind="query-params"`` was tried against this in Chromium: it kept a value across pages and in
+the URL, but a link's value the widget refuses (d_s=abc, -5, 100000 over the widget's max, an unknown choice) fell
+back to the default without a word and was dropped from the URL (no note, no public cap), a bound parameter cannot
+be written through ``st.query_params``, and the widget key is the URL name, so the d_s of three pages would share
+one value. Notes, caps and per-page keys would need this code anyway.
 """
 from __future__ import annotations
 
