@@ -73,3 +73,18 @@ def test_without_a_browser_it_waits_for_the_result(tmp_path):
     f.write_text(PAGE.replace("STOP", "True"))
     at = AppTest.from_file(str(f), default_timeout=30).run()  # AppTest: nothing would poll, so it waits
     assert "value 42" in [m.value for m in at.markdown] and not at.get("progress")
+
+
+def test_sweep_paints_its_title_before_its_svds(monkeypatch):
+    """Before: the sweep computed the SVDs of the whole word table and the corpus before drawing anything below
+    its title. Now the first run ends with a progress bar, and a later run draws the floors."""
+    monkeypatch.setattr(SJ, "_has_browser", lambda: True)
+    _reset()
+    root = Path(__file__).resolve().parent.parent
+    at = AppTest.from_file(str(root / "pages" / "sweep.py"), default_timeout=300).run()
+    assert not at.exception and at.title[0].value == "Dimension sweep"
+    assert at.get("progress") and not at.get("plotly_chart")
+    jobs, _ = SJ._registry()
+    next(iter(jobs.values())).join(300)
+    at.run()
+    assert not at.exception and at.get("plotly_chart") and not at.get("progress")
