@@ -7,7 +7,9 @@ from distill_core.concepts import (TEACHER_WIDTHS, change_of_basis, example_shap
 from distill_core.errors import DistillError
 from distill_core.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
+from labui import state
 from labui.common import page_header, require_teacher
+from labui.state import Setting
 from labui.server_jobs import peek, result_or_progress
 from labui.run_summary import rows_phrase
 from distill_core.tinybert_losses import layer_map
@@ -22,6 +24,15 @@ page_header(
     "wide), works the formula with real tensors, places the loss in the forward pass, and takes W_e apart.",
 )
 teacher = require_teacher()
+PAGE = "concepts"
+SETTINGS = [  # the examples' inputs: kept across pages and in the link (labui.state)
+    Setting("sentence", "The cat sat on the mat because it was warm."), Setting("word", "happy"),
+    Setting("example", "classic", ("classic", "this")), Setting("n", 10, low=1, high=4096),
+    Setting("d_s", 128, low=1, high=4096), Setting("d_t_classic", 768, low=1, high=4096),
+    Setting("d_t_this", teacher.hidden_size, low=1, high=4096),
+]
+for note in state.start(PAGE, SETTINGS):
+    st.warning(note)
 
 
 def train_quick(report, source: str):
@@ -59,7 +70,7 @@ with left:
                "the distance between two positions, with a periodic pattern: the teacher learned a smooth, "
                "wave-like code for order, not unrelated labels.")
 with right:
-    sentence = st.text_input("A sentence", "The cat sat on the mat because it was warm.", key="sentence")
+    sentence = st.text_input("A sentence", key=state.bind(PAGE, "sentence"))
     try:
         view = sentence_view(teacher, sentence)
         st.plotly_chart(tf.sentence_heatmap(view.tokens, view.output), width="stretch")
@@ -78,7 +89,7 @@ st.markdown(
     "to a change of basis, see section 4)."
 )
 def show_neighbours(targets, fit) -> None:
-    word = st.text_input("A word", "happy", key="word")
+    word = st.text_input("A word", key=state.bind(PAGE, "word"))
     try:
         nb = neighbours(teacher.tokenizer, targets, fit.projected(), word)
         table = pd.DataFrame({"teacher": [f"{readable_token(w)} ({s:.2f})" for w, s in nb.teacher],
@@ -102,12 +113,13 @@ if st.button("Train the quick student", key="train_quick") or st.session_state.g
 # -- 2. the formula with real shapes ------------------------------------------------------------------------------
 st.header("2. The formula, with real tensors")
 st.latex(r"L_{emb} = \mathrm{MSE}(E_s W_e,\ E_t)")
-preset = st.radio("Example", ["classic: BERT-base teacher (d_t = 768)", "this teacher (d_t = 384)"], horizontal=True)
+EXAMPLES = {"classic": "classic: BERT-base teacher (d_t = 768)", "this": f"this teacher (d_t = {teacher.hidden_size})"}
+preset = st.radio("Example", list(EXAMPLES), horizontal=True, format_func=EXAMPLES.get, key=state.bind(PAGE, "example"))
 c1, c2, c3 = st.columns(3)
-n = c1.number_input("tokens n", 1, 4096, 10, key="n")
-d_s = c2.number_input("student width d_s", 1, 4096, 128, key="d_s")
-d_t = c3.number_input("teacher width d_t", 1, 4096, 768 if preset.startswith("classic") else teacher.hidden_size,
-                      key=f"d_t_{preset[:5]}")
+n = c1.number_input("tokens n", 1, 4096, key=state.bind(PAGE, "n"))
+d_s = c2.number_input("student width d_s", 1, 4096, key=state.bind(PAGE, "d_s"))
+d_t = c3.number_input("teacher width d_t", 1, 4096, key=state.bind(PAGE, f"d_t_{preset}"))  # one per example
+state.keep(PAGE, SETTINGS)
 try:
     demo = shape_demo(int(n), int(d_s), int(d_t))
     st.code(f"E_s {demo.E_s} @ W_e {demo.W_e} -> E_s W_e {demo.product}   vs   E_t {demo.E_t}\n"

@@ -3,11 +3,15 @@ import pandas as pd
 import streamlit as st
 
 from labui import teaching_figures as tf
+from labui import state
 from labui.common import page_header
+from labui.state import Setting
 
 # An illustrative teacher output for one image (not computed by this app): its logits over five classes.
 CLASSES = ["cat", "dog", "fox", "car", "tree"]
 LOGITS = [6.0, 4.2, 3.1, -1.0, -2.0]
+
+TEMPERATURE = Setting("T", 3.0, low=1.0, high=8.0)
 
 page_header(
     "Primer: what is knowledge distillation?",
@@ -27,7 +31,10 @@ with left:
         "between the student's and the teacher's softened outputs (times T²), usually mixed with the ordinary "
         "loss on the true labels."
     )
-    temperature = st.slider("Temperature T", 1.0, 8.0, 3.0, 0.5, key="primer_T")
+    for note in state.start("primer", [TEMPERATURE]):
+        st.warning(note)
+    temperature = st.slider("Temperature T", 1.0, 8.0, step=0.5, key=state.bind("primer", "T"))
+    state.keep("primer", [TEMPERATURE])  # kept across pages and in the link
     st.plotly_chart(tf.soft_targets_figure(CLASSES, LOGITS, temperature), width="stretch")
     st.caption("Illustrative logits for one picture of a cat, not a model run here. At T = 1 the teacher is "
                "nearly sure; a higher T shows what else it considered.")

@@ -187,11 +187,28 @@ def interview_runs(page) -> None:
     page.locator('[data-testid="stMetricLabel"]').filter(has_text="Score").wait_for(timeout=60_000)
 
 
+def concepts_value(page) -> str:
+    return page.get_by_role("spinbutton", name="tokens n").input_value()
+
+
+def set_concepts(page) -> None:
+    box = page.get_by_role("spinbutton", name="tokens n")
+    box.fill("7")
+    box.press("Enter")
+    page.wait_for_function("() => location.search.includes('n=7')", timeout=60_000)
+    settled(page)
+
+
+def concepts_runs(page) -> None:
+    page.get_by_text(re.compile(r"E_s \(7, 128\)")).first.wait_for(timeout=60_000)  # the shapes use the kept n
+
+
 PAGES = {  # path: (start link, set a value, read it, the value set, its Start/Run)
     "lab": (LAB, set_lab, lab_value, "24", lab_runs),
     "downstream": (DOWNSTREAM, set_downstream, downstream_value, True, downstream_runs),
     "tinybert": (TINYBERT, set_tinybert, tinybert_value, False, tinybert_runs),
     "interview": (INTERVIEW, set_interview, interview_value, (True, 2), interview_runs),
+    "concepts": ("/concepts", set_concepts, concepts_value, "7", concepts_runs),
 }
 RESULTS = {"downstream": "What it showed", "tinybert": "What it showed", "interview": "Score"}
 
@@ -254,6 +271,7 @@ GARBAGE = {  # a link with garbage: one note per value that cannot be used as gi
     "tinybert": ("w_a=5000&shared=maybe", ["w_a=5000.0 is over the largest value of 1000.0",
                                            "shared=maybe is not true or false"]),
     "interview": ("mode=Exam", ["mode=Exam is not one of Study, Self-test"]),
+    "concepts": ("n=abc&d_s=0", ["n=abc is not a whole number", "d_s=0 is below 1"]),
 }
 
 

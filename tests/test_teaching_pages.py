@@ -27,7 +27,7 @@ def test_concepts_shape_demo_and_quick_student():
     at = page("concepts.py")
     assert any("(10,128) x (128,768) -> (10,768)" in c.value for c in at.code)
     assert not at.error
-    at.number_input(key="n").set_value(7).run()
+    at.number_input(key="concepts_n").set_value(7).run()
     assert any("(7,128) x (128,768) -> (7,768)" in c.value for c in at.code)
     at.button(key="train_quick").click().run()
     assert not at.exception and not at.error
@@ -35,7 +35,7 @@ def test_concepts_shape_demo_and_quick_student():
     assert list(table.columns) == ["teacher", "student (E_s W_e + b)"] and len(table) == 10
     titles = [figure(at, i)["layout"]["title"]["text"] for i in range(len(at.get("plotly_chart")))]
     assert "Singular values under a change of basis A" in titles
-    at.text_input(key="word").set_value("distillationally").run()
+    at.text_input(key="concepts_word").set_value("distillationally").run()
     assert at.error  # not one token: one sentence, no traceback
     assert not at.exception
 
