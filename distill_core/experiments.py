@@ -289,13 +289,15 @@ def equal_loss_different_we(targets: TargetSet, d_s: int = 32, steps: int = 80, 
     loss_a = float((EA @ AW + b1 - T).pow(2).mean())
     numbers = {f"{f.curve.label}: MSE": f.curve.final for f in fits} | {f"{based}: MSE": loss_a}
     numbers |= {f"{k}: largest singular value of W_e": float(arrays[f"W_e, {k}"][0]) for k in runs}
-    numbers |= {"sigma(W_e) differ between the seeds by": we_gap, "sigma(E_s W_e) differ between the seeds by": prod_gap,
+    numbers |= {"sigma(W_e) differ between the seeds by": we_gap,
+                "sigma(E_s W_e) differ between the seeds by": prod_gap,
                 f"sigma(E_s W_e) of {a} differ from the teacher's top {d_s} by": teacher_gap}
     loss_gap = abs(fits[1].curve.final - fits[0].curve.final) / fits[0].curve.final
     conclusion = (
         f"The two seeds end at MSE {fits[0].curve.final:.3g} and {fits[1].curve.final:.3g} ({loss_gap:.1%} apart; "
         f"floor {fits[0].curve.floor:.3g}), yet their W_e spectra differ by {we_gap:.0%} (largest singular value "
-        f"{numbers[f'{a}: largest singular value of W_e']:.3g} vs {numbers[f'{b}: largest singular value of W_e']:.3g}); "
+        f"{numbers[f'{a}: largest singular value of W_e']:.3g} vs "
+        f"{numbers[f'{b}: largest singular value of W_e']:.3g}); "
         f"re-expressing {a} as (E_s A, A^-1 W_e) keeps its loss ({loss_a:.3g}) and changes W_e's largest singular "
         f"value to {numbers[f'{based}: largest singular value of W_e']:.3g}. What the loss fixes is the "
         f"product: sigma(E_s W_e) differs by {prod_gap:.1%} between the seeds, is identical under A, and lies "

@@ -212,8 +212,8 @@ def findings(arms: list[Arm], task_title: str) -> list[str]:
     lines.append(f"Fine-tuned on {task_title.lower()}, the students reach {a1:.1%} (with L_emb) and {a0:.1%} "
                  f"(without) held-out accuracy: a difference of {gap * 100:+.1f} points, {verdict}.")
     lines.append(f"The embedding loss itself ends at {s['λ_e = 1: embedding MSE']:.3g} with λ_e = 1 and "
-                 f"{s['λ_e = 0: embedding MSE']:.3g} with λ_e = 0: without its own loss the embedding layer is shaped "
-                 "only by what the layers above need.")
+                 f"{s['λ_e = 0: embedding MSE']:.3g} with λ_e = 0: without its own loss the embedding layer is "
+                 "shaped only by what the layers above need.")
     return lines
 
 

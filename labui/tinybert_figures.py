@@ -94,7 +94,8 @@ def ablation_scores(arms, paper: list[dict], task_title: str) -> go.Figure:
             fig.add_trace(go.Bar(x=[label], y=[float(np.mean(mine))], marker_color=color, name=label,
                                  legendgroup=label, hovertemplate="mean %{y:.1f}<extra></extra>"), row=1, col=1)
             fig.add_trace(go.Scatter(x=[label] * len(mine), y=mine, mode="markers", showlegend=False,
-                                     marker=dict(color="#222", size=7), hovertemplate="a seed: %{y:.1f}<extra></extra>"),
+                                     marker=dict(color="#222", size=7),
+                                     hovertemplate="a seed: %{y:.1f}<extra></extra>"),
                           row=1, col=1)
         fig.add_trace(go.Bar(x=[r["task"] for r in paper], y=[r[label] for r in paper], name=label,
                              marker_color=color, legendgroup=label, showlegend=not mine, opacity=0.8,
