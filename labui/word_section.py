@@ -24,9 +24,16 @@ def lab_metric(col, last: dict | None) -> None:
                f"is trained to match score {last['wordsim_ref']:.2f} and {last['simlex_ref']:.2f}.")
 
 
-def lab_chart(container, history: list[dict], key: str = "lab_words") -> None:
-    if history and history[-1].get("wordsim_rho") is not None:
-        container.plotly_chart(word_rho_figure(history), width="stretch", key=key)
+def lab_words(container, view, key: str = "lab_words") -> None:
+    """The metric and the small chart beside the loss; the figure is rebuilt only when a snapshot arrived."""
+    from labui.live_view import cached_figure
+
+    history = view.history
+    last = history[-1] if history else None
+    lab_metric(container, last)
+    if last is not None and last.get("wordsim_rho") is not None:
+        fig = cached_figure("words", (id(view.config), len(history), last["step"]), lambda: word_rho_figure(history))
+        container.plotly_chart(fig, width="stretch", key=key)
 
 
 def output_progress(teacher_field: str) -> None:

@@ -67,16 +67,17 @@ from labui import word_section as ws
 teacher = require_teacher()
 ws.sweep_section(teacher)
 ws.semantic_note(teacher)
+from types import SimpleNamespace
 c = st.columns(2)
-ws.lab_metric(c[0], {"wordsim_rho": 0.5, "simlex_rho": 0.3, "wordsim_ref": 0.74, "simlex_ref": 0.47})
-ws.lab_metric(c[1], None)
-ws.lab_chart(st, [{"step": 0, "wordsim_rho": 0.1, "simlex_rho": 0.0, "wordsim_ref": 0.74, "simlex_ref": 0.47}])
+ws.lab_words(c[0], SimpleNamespace(config=None, history=[
+    {"step": 0, "wordsim_rho": 0.5, "simlex_rho": 0.3, "wordsim_ref": 0.74, "simlex_ref": 0.47}]))
+ws.lab_words(c[1], SimpleNamespace(config=None, history=[]))
 '''
     at = AppTest.from_string(script, default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [(m.label, m.value) for m in at.metric] == [("WordSim rho", "0.50"), ("WordSim rho", "—")]
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 2                    # the sweep's and one live chart (none without data)
     from distill_core.teacher import load_teacher
 
     r = wordreport.optimum_rhos(load_teacher("bundled", "cpu"))
