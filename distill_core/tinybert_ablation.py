@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
@@ -247,13 +247,18 @@ def estimate_seconds(teacher, cfg: AblationConfig, sentences: list[str] | None =
     step_s = _time_it(lambda: trainer.run(1), 2) * cfg.batch_size / len(probe)
     eval_s = _time_it(lambda: evaluate(trainer, torch.arange(len(probe))), 1) * cfg.eval_sentences / len(probe)
     task = load_task(cfg.task, teacher.tokenizer)
-    ft = DownstreamConfig(hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_hidden_layers, steps=2,
-                          batch_size=cfg.batch_size, eval_every=10**6)
-    ft_s = _time_it(lambda: _fine_tune_copy(trainer.student, task, ft), 1) / 2
+    ft = cfg.finetune()
+
+    def fine_tune_seconds(n: int) -> float:  # a copy of the student, two evaluations and n steps
+        return _time_it(lambda: _fine_tune_copy(trainer.student, task, replace(ft, steps=n, eval_every=10**6)), 1)
+
+    short, longer = fine_tune_seconds(1), fine_tune_seconds(3)
+    ft_step = max(0.0, longer - short) / 2
+    ft_eval = max(0.0, short - ft_step) / 2   # the copy counted in: errs long
     arms = 2 * cfg.seeds
     out = {"teacher targets": target_s,
            "distillation": arms * (cfg.steps * step_s + (cfg.steps // cfg.eval_every + 1) * eval_s),
-           "fine-tuning": arms * cfg.finetune_steps * ft_s}
+           "fine-tuning": arms * (cfg.finetune_steps * ft_step + (cfg.finetune_steps // ft.eval_every + 1) * ft_eval)}
     out["total"] = sum(out.values())
     return out
 
