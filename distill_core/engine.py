@@ -48,6 +48,8 @@ class Snapshot:
     simlex_rho: float | None = None   # ... on SimLex-999
     wordsim_ref: float | None = None  # the same rho of the vectors it is trained to match: its reference line
     simlex_ref: float | None = None
+    wordsim_pairs: int | None = None  # pairs scored: those whose words' rows this run trains
+    simlex_pairs: int | None = None
 
     def scalars(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if not isinstance(v, np.ndarray) and v is not None}

@@ -180,6 +180,14 @@ class SimilaritySet:
         s = self.words.single
         return float(np.mean(s[self.a] & s[self.b])) if len(self.a) else 0.0
 
+    def within(self, allowed: torch.Tensor) -> "SimilaritySet":
+        """The pairs whose words use only ``allowed`` token ids (the rows a run trains): a vocabulary subset or a
+        corpus leaves the other rows at their random init, and scoring them would measure the init."""
+        outside = (~torch.isin(self.words.rows, allowed.cpu())).float()               # (r,)
+        bad = torch.sparse.mm(self.words.mix, outside[:, None]).squeeze(1).numpy() > 0  # (n_words,)
+        keep = ~bad[self.a] & ~bad[self.b]
+        return SimilaritySet(self.name, self.words, self.a[keep], self.b[keep], self.human[keep], self.n_pairs)
+
     def cosines(self, lookup: Lookup) -> np.ndarray:
         v = F.normalize(self.words.vectors(lookup), dim=-1)    # (n_words, d)
         return (v[self.a] * v[self.b]).sum(-1).numpy()         # (p,)
@@ -247,6 +255,12 @@ class WordBench:
     @classmethod
     def build(cls, tokenizer) -> "WordBench":
         return cls({n: SimilaritySet.build(n, tokenizer) for n in SIMILARITY_SETS}, AnalogySet.build(tokenizer))
+
+    def within(self, allowed: torch.Tensor | None) -> "WordBench":
+        """The bench restricted to pairs over ``allowed`` token ids (None: all of them)."""
+        if allowed is None:
+            return self
+        return WordBench({n: s.within(allowed) for n, s in self.similarity.items()}, self.analogy)
 
     @property
     def similarity_rows(self) -> torch.Tensor:

@@ -150,7 +150,8 @@ class LiveWords:
 
     def __init__(self, engine):
         self.engine = engine
-        self.bench = bench_for(engine.teacher.tokenizer)
+        self.bench = bench_for(engine.teacher.tokenizer).within(trained_ids(engine.targets))
+        self.pairs = {n: len(s.human) for n, s in self.bench.similarity.items()}  # pairs over trained rows only
         self.reference = self.bench.rhos(self._target_lookup())
 
     @classmethod
@@ -184,5 +185,13 @@ class LiveWords:
     def scalars(self) -> dict[str, float]:
         with torch.no_grad():
             rho = self.bench.rhos(self.student_lookup())
-        return {"wordsim_rho": rho["wordsim"], "simlex_rho": rho["simlex"],
-                "wordsim_ref": self.reference["wordsim"], "simlex_ref": self.reference["simlex"]}
+        return {"wordsim_rho": rho["wordsim"], "simlex_rho": rho["simlex"], "wordsim_ref": self.reference["wordsim"],
+                "simlex_ref": self.reference["simlex"], "wordsim_pairs": self.pairs["wordsim"],
+                "simlex_pairs": self.pairs["simlex"]}
+
+
+def trained_ids(targets) -> torch.Tensor | None:
+    """The token ids whose rows a run trains: None for the whole table, else the subset's or the corpus's tokens."""
+    if targets.mode == "vocab":
+        return None if targets.whole_table else targets.ids.cpu()
+    return torch.unique(targets.ids[targets.mask.bool()]).cpu()

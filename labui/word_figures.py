@@ -10,7 +10,7 @@ MODEL2VEC = "#2a9d8f"
 SETS = (("wordsim", "WordSim-353", "solid"), ("simlex", "SimLex-999", "dot"))
 
 
-def word_rho_figure(history: list[dict], height: int = 300) -> go.Figure:
+def word_rho_figure(history: list[dict], height: int = 360) -> go.Figure:
     """The student's rho per snapshot on both sets, and the rho of what it is trained to match as dashed lines."""
     rows = [h for h in history if h.get("wordsim_rho") is not None]
     steps = _f32([h["step"] for h in rows])

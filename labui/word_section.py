@@ -16,7 +16,7 @@ HELP = ("Spearman's rho between the cosine similarity of the student's vectors a
 
 def lab_metric(col, last: dict | None) -> None:
     """'WordSim rho' for the newest snapshot; SimLex-999 and the targets' own values in its help."""
-    if not last or last.get("wordsim_rho") is None:
+    if not last or last.get("wordsim_rho") is None or last["wordsim_rho"] != last["wordsim_rho"]:  # None or NaN
         col.metric("WordSim rho", "—", help=HELP + ("" if wordbench.available() else wordbench.GENSIM_MISSING))
         return
     col.metric("WordSim rho", f"{last['wordsim_rho']:.2f}",
@@ -24,16 +24,27 @@ def lab_metric(col, last: dict | None) -> None:
                f"is trained to match score {last['wordsim_ref']:.2f} and {last['simlex_ref']:.2f}.")
 
 
-def lab_words(container, view, key: str = "lab_words") -> None:
-    """The metric and the small chart beside the loss; the figure is rebuilt only when a snapshot arrived."""
+def lab_words(view, key: str = "lab_words") -> None:
+    """A row under the loss: the rho chart in the loss's column, the metric and what it says beside it. The figure
+    is rebuilt only when a snapshot arrived (the lab's figure cache)."""
     from labui.live_view import cached_figure
 
     history = view.history
     last = history[-1] if history else None
-    lab_metric(container, last)
-    if last is not None and last.get("wordsim_rho") is not None:
-        fig = cached_figure("words", (id(view.config), len(history), last["step"]), lambda: word_rho_figure(history))
-        container.plotly_chart(fig, width="stretch", key=key)
+    if last is None or last.get("wordsim_rho") is None or last["wordsim_rho"] != last["wordsim_rho"]:
+        return  # no gensim, or fewer than two pairs over the rows this run trains
+    chart, words = st.columns([1, 1])
+    fig = cached_figure("words", (id(view.config), len(history), last["step"]), lambda: word_rho_figure(history))
+    chart.plotly_chart(fig, width="stretch", key=key)
+    lab_metric(words, last)
+    first = history[0]
+    words.caption(f"Does the student keep what words mean? Its vectors' cosines ranked against human judgements: "
+                  f"WordSim-353 rho went from {first['wordsim_rho']:.2f} at step {first['step']} to "
+                  f"{last['wordsim_rho']:.2f} at step {last['step']}; the vectors it is trained to match score "
+                  f"{last['wordsim_ref']:.2f} (SimLex-999: {last['simlex_rho']:.2f} against {last['simlex_ref']:.2f}). "
+                  f"Scored on the {last.get('wordsim_pairs', 0):,} of 353 and {last.get('simlex_pairs', 0):,} of 999 "
+                  "pairs whose words this run trains (a vocabulary subset or a corpus leaves the other rows at their "
+                  "random init); only those rows are looked up, so it costs the run almost nothing.")
 
 
 def output_progress(teacher_field: str) -> None:

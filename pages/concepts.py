@@ -7,6 +7,7 @@ from distill_core.concepts import (TEACHER_WIDTHS, change_of_basis, example_shap
 from distill_core.errors import DistillError
 from distill_core.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
+from labui import word_section
 from labui import state
 from labui.common import page_header, require_teacher
 from labui.state import Setting
@@ -88,6 +89,7 @@ st.markdown(
     "teacher's space, E_s W_e + b, because that is what the loss compares (its own d_s axes are defined only up "
     "to a change of basis, see section 4)."
 )
+word_section.semantic_note(teacher)  # the same question on public benchmarks, measured
 def show_neighbours(targets, fit) -> None:
     word = st.text_input("A word", key=state.bind(PAGE, "word"))
     try:

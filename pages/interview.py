@@ -11,6 +11,7 @@ from labui import state
 from labui.common import page_header, require_teacher
 from labui.run_summary import rows_phrase
 from labui.show_me import show
+from labui import word_section
 from labui.state import Setting
 
 # Vocabulary rows and Adam steps per "Show me" run: seconds on a CPU. The same 3,000-row subset as Concepts and
@@ -77,6 +78,8 @@ if mode == "Study":
     for i, q in enumerate(QUESTIONS, start=1):
         with st.expander(f"**{i}. {q.question}**  ·  {q.topic}"):
             st.markdown(q.answer)
+            if q.key == "relations":
+                word_section.semantic_note(teacher)  # measured on WordSim-353 and SimLex-999, not typed
             if st.button("Show me", key=f"show_{q.key}"):
                 with st.spinner("Running the experiment on the teacher..."):
                     try:

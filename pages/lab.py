@@ -14,6 +14,7 @@ from labui.lab_controls import MAP, PAGE, sidebar, to_config
 from labui.run_summary import rows_caption, what_it_showed
 from labui.worker import UMAP_ON, LabWorker
 from labui import live_view as LV
+from labui import word_section as WS
 
 run_inside_app()
 
@@ -154,6 +155,8 @@ def live() -> None:
     if view.setup is None or not view.history:
         if view.status in ("preparing", "queued"):
             st.caption("The first point appears as soon as the targets and the student are ready.")
+            if settings["target"] == "output":
+                WS.output_progress(settings["teacher"])  # the whole teacher once per token, then the disk cache
         return
     st.caption(rows_caption(view))
     note = LV.schedule_note(view)
@@ -162,6 +165,7 @@ def live() -> None:
     left, right = st.columns([1, 1])
     left.plotly_chart(LV.loss_figure(view), width="stretch", key="lab_loss")
     right.plotly_chart(LV.spectrum_figure(view), width="stretch", key="lab_spectrum")
+    WS.lab_words(view)  # WordSim rho under the loss: does the student keep what words mean?
 
 
 def details() -> None:

@@ -7,6 +7,7 @@ from distill_core.experiments import corpus_targets, subset_targets
 from distill_core.sweep import SWEEP_DIMS, SweepJob, explained_variance, floor_curve, student_params, teacher_params
 from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
+from labui import word_section
 from labui.common import page_header, require_teacher
 from labui.server_jobs import result_or_progress
 from labui.run_summary import rows_phrase
@@ -117,6 +118,7 @@ def sweep_progress():
 
 
 sweep_progress()
+word_section.sweep_section(teacher)  # what a width costs in meaning: rho against d_s beside the floor above
 
 st.header("What it showed")
 kept = {kind: explained_variance(spec[kind][0], [128])[0] for kind in spec}

@@ -40,7 +40,7 @@ def test_start_pause_step_reset(tiny_teacher_dir):
         assert wait_for(at, lambda a: has_loss(a) and step_of(a) >= 3), "no loss after Start"
         assert not at.exception and not at.error
         assert metric(at, "Device") == "cpu"
-        assert len(at.get("plotly_chart")) == 4  # loss, spectrum, map, W_e
+        assert len(at.get("plotly_chart")) == 5  # loss, spectrum, word rho, map, W_e
         first = at.session_state["lab_worker"].view().history[0]["loss"]
         assert wait_for(at, lambda a: float(metric(a, "MSE loss")) < first / 2), "the loss did not fall"
 
@@ -99,7 +99,7 @@ def test_nan_loss_keeps_the_run_on_screen(tiny_teacher_dir):
         assert wait_for(at, lambda a: bool(a.error), 30)
         assert "lower the learning rate" in at.error[0].value
         assert not at.exception
-        assert has_loss(at) and len(at.get("plotly_chart")) == 4  # the run so far stays
+        assert has_loss(at) and len(at.get("plotly_chart")) == 5  # the run so far stays
     finally:
         stop(at)
 

@@ -77,13 +77,13 @@ def test_every_plot_label_is_inside_its_plot(lab_server):
             page.get_by_text("● finished").wait_for(timeout=180_000)
             for width in (1400, 1000):
                 page.set_viewport_size({"width": width, "height": 2600})
-                page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000)
+                page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=60_000)
                 page.wait_for_function("() => document.querySelector('.js-plotly-plot .slider-container') !== null",
                                        timeout=60_000)
                 page.wait_for_timeout(2500)  # plotly redraws on resize
                 page.screenshot(path=str(ARTIFACTS / f"lab_labels_{width}.png"), full_page=True)
                 outside = page.evaluate(OUTSIDE)
-                assert page.locator(".js-plotly-plot").count() == 4
+                assert page.locator(".js-plotly-plot").count() == 5  # loss, spectrum, word rho, map, W_e
                 assert not outside, f"at {width} px, labels outside their plot: " + "; ".join(outside)
         finally:
             browser.close()

@@ -68,10 +68,10 @@ teacher = require_teacher()
 ws.sweep_section(teacher)
 ws.semantic_note(teacher)
 from types import SimpleNamespace
-c = st.columns(2)
-ws.lab_words(c[0], SimpleNamespace(config=None, history=[
+ws.lab_words(SimpleNamespace(config=None, history=[
     {"step": 0, "wordsim_rho": 0.5, "simlex_rho": 0.3, "wordsim_ref": 0.74, "simlex_ref": 0.47}]))
-ws.lab_words(c[1], SimpleNamespace(config=None, history=[]))
+ws.lab_words(SimpleNamespace(config=None, history=[]))
+ws.lab_metric(st, None)
 '''
     at = AppTest.from_string(script, default_timeout=180)
     at.run()

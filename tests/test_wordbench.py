@@ -160,3 +160,16 @@ def test_trained_student_keeps_what_the_rank_128_optimum_keeps(bundled_teacher):
     assert last.wordsim_rho == pytest.approx(student, abs=1e-6) and last.simlex_rho > first.simlex_rho
     assert last.wordsim_ref == pytest.approx(bench.rhos(wb.table_lookup(table))["wordsim"])
     assert abs(bench.rhos(wb.table_lookup(random_table(table.shape[0], 128)))["wordsim"]) < 0.15
+
+
+def test_a_run_is_scored_on_the_pairs_over_the_rows_it_trains(tiny_tokenizer):
+    n = len(tiny_tokenizer.get_vocab())
+    table = torch.randn(n, 16, generator=torch.Generator().manual_seed(0))
+    s = wb.SimilaritySet.build("tiny", tiny_tokenizer, _pairs_scored_by(table, tiny_tokenizer))
+    vocab = tiny_tokenizer.get_vocab()
+    allowed = torch.tensor(sorted(vocab[w] for w in _tiny_words(tiny_tokenizer)[:30]))
+    inner = s.within(allowed)
+    ids = {int(t) for t in allowed}
+    want = [(a, b) for a, b in zip(s.a, s.b) if vocab[s.words.words[a]] in ids and vocab[s.words.words[b]] in ids]
+    assert list(zip(inner.a, inner.b)) == want and 0 < len(want) < len(s.a)
+    assert inner.rho(wb.table_lookup(table)) == pytest.approx(1.0)
