@@ -222,6 +222,10 @@ def summarise(seen) -> dict:
     return dict(first=first, ratio=ratio, done=done, last_step=steps[-1][1] if steps else None, rate=rate)
 
 
+def _s(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{seconds:.2f} s"
+
+
 def bench_browser(umap: bool) -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -229,14 +233,18 @@ def bench_browser(umap: bool) -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    steps = 300
+    steps = 100  # long enough that the page's 1 s refresh is a small part of the run
     cli_sps, cli = cli_rate(steps, 0.0)
     cli_default_sps, cli_default = cli_rate(DistillConfig().steps, DistillConfig().stop_tol)
-    from load_test import free_port  # noqa: E402  (same folder)
+    print(f"CLI, lab defaults: {cli_default['steps']} steps (converged) in {cli_default['seconds']:.1f} s = "
+          f"{cli_default_sps:.2f} steps/s, ratio {cli_default['ratio']:.4f}; {steps} steps with stop_tol=0: "
+          f"{cli_sps:.2f} steps/s", flush=True)
+    from load_test import free_port, wait_healthy  # noqa: E402  (same folder)
 
     port = free_port()
     proc = _server(port, umap)
     try:
+        wait_healthy(port, proc)
         base = f"http://127.0.0.1:{port}"
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=[
@@ -248,8 +256,11 @@ def bench_browser(umap: bool) -> None:
             page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=120_000)
             warm = wait_idle(proc.pid)
             print(f"server warm (teacher and default targets loaded{', UMAP compiled' if umap else ''}) "
-                  f"{warm:.0f} s after the first page view")
+                  f"{warm:.0f} s after the first page view", flush=True)
             default = summarise(browser_run(page, f"{base}/lab"))
+            print(f"browser, lab defaults: first loss point {_s(default['first'])} after Start (target <= 1 s); "
+                  f"ratio <= 1.01 shown {_s(default['ratio'])} after Start (target <= 10 s); finished at step "
+                  f"{default['last_step']} ({_s(default['done'])})", flush=True)
             c0 = _cpu_s(proc.pid)
             long = summarise(browser_run(page, f"{base}/lab?steps={steps}&stop_tol=0"))
             server_cores = (_cpu_s(proc.pid) - c0) / max(1e-9, long["done"] or 1.0)
@@ -257,14 +268,10 @@ def bench_browser(umap: bool) -> None:
     finally:
         proc.terminate()
         proc.wait(20)
-    print(f"CLI, lab defaults: {cli_default['steps']} steps (converged) in {cli_default['seconds']:.1f} s = "
-          f"{cli_default_sps:.2f} steps/s, ratio {cli_default['ratio']:.4f}")
-    print(f"browser, lab defaults: first loss point {default['first']:.2f} s after Start (target <= 1 s); ratio <= 1.01 "
-          f"shown {default['ratio']:.1f} s after Start (target <= 10 s); finished at step {default['last_step']} "
-          f"({default['done']:.1f} s)")
+    rate = long["rate"] or float("nan")
     print(f"steps/s over {steps} steps (lab defaults, stop_tol=0 so both run every step): CLI {cli_sps:.2f}, browser "
-          f"{long['rate']:.2f} = {long['rate'] / cli_sps:.2f}x (target >= 0.9x); server process "
-          f"{server_cores:.2f} cores meanwhile (training included)")
+          f"{rate:.2f} = {rate / cli_sps:.2f}x (target >= 0.9x); server process {server_cores:.2f} cores meanwhile "
+          "(training included)")
 
 
 # -- 5. UMAP --------------------------------------------------------------------------------------------------
@@ -286,21 +293,24 @@ def bench_umap(teacher) -> None:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--only-browser", action="store_true", help="only part 4, the browser against the CLI")
     ap.add_argument("--skip-umap", action="store_true", help="no UMAP timings; the browser's server runs with LAB_UMAP=0")
     args = ap.parse_args()
     print(f"{os.cpu_count()} CPU cores; load average before: {os.getloadavg()[0]:.1f} (others' work inflates times)")
     t0 = time.perf_counter()
     teacher = load_teacher("bundled", "cpu")
     print(f"teacher load (once per server, in the background at the first page view): {time.perf_counter() - t0:.2f} s")
-    bench_engine(teacher)
-    bench_figures(teacher)
-    bench_first_point(teacher)
+    if not args.only_browser:
+        bench_engine(teacher)
+        bench_figures(teacher)
+        bench_first_point(teacher)
     if not args.skip_browser:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         bench_browser(umap=not args.skip_umap)
-    if not args.skip_umap:
+    if not args.skip_umap and not args.only_browser:
         bench_umap(teacher)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

@@ -40,6 +40,7 @@ MAX_FRAMES = 120    # map frames kept per run for the replay, thinned the same w
 _WORKERS: "weakref.WeakSet[LabWorker]" = weakref.WeakSet()
 _TARGETS: OrderedDict = OrderedDict()  # shared read-only targets: built once per configuration
 _TARGETS_LOCK = threading.Lock()
+_BUILDING: dict = {}  # key -> lock held while that target set is built
 
 
 def shared_targets(teacher, config: DistillConfig):
@@ -50,11 +51,17 @@ def shared_targets(teacher, config: DistillConfig):
         if key in _TARGETS:
             _TARGETS.move_to_end(key)
             return _TARGETS[key]
-    targets = build_targets(teacher, config)
-    with _TARGETS_LOCK:
-        _TARGETS[key] = targets
-        while len(_TARGETS) > 4:
-            _TARGETS.popitem(last=False)
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:  # a second caller (a Start during the start-up preload) waits for the first's result
+        with _TARGETS_LOCK:
+            if key in _TARGETS:
+                return _TARGETS[key]
+        targets = build_targets(teacher, config)
+        with _TARGETS_LOCK:
+            _TARGETS[key] = targets
+            _BUILDING.pop(key, None)
+            while len(_TARGETS) > 4:
+                _TARGETS.popitem(last=False)
     return targets
 
 
