@@ -86,7 +86,12 @@ def test_experiment_trains_every_student_and_returns_curves(teacher):
     for c in curves:
         assert c.steps == [0, 10, 20, 30]  # eval_every=10
         assert all(0 <= a <= 1 for a in c.test_acc) and len(c.train_loss) == 4
-        assert c.train_loss[-1] < c.train_loss[0]  # fine-tuning learns
+    # Fine-tuning learns: per task and start, averaged over the seeds (one 30-step run of batches of 8 near the
+    # chance loss ln 4 moves by batch noise alone, so a single curve may end a hair above where it began).
+    for task in ("tokens", "sentences"):
+        for variant in ("distilled", "random"):
+            mine = [c for c in curves if (c.task, c.variant) == (task, variant)]
+            assert sum(c.train_loss[-1] for c in mine) < sum(c.train_loss[0] for c in mine), (task, variant)
     assert len(seen) == len(curves) * 4
     again, _ = run_experiment(teacher, cfg, start=start)
     assert [c.test_acc for c in again] == [c.test_acc for c in curves]  # seeded: same curves
