@@ -5,6 +5,7 @@ No streamlit here, so tests can run every experiment directly. Targets come from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import plotly.graph_objects as go
 
@@ -72,66 +73,124 @@ RUN_SAYS = {"ds_comparison": _ds_said, "frozen_vs_learned": _frozen_said, "cosin
             "same_width": _same_width_said}
 
 
+@dataclass(frozen=True)
+class ShowMe:
+    run: Callable[..., Shown]   # (teacher, vocab, sequence, steps) -> Shown
+    sequence: bool = False      # needs the corpus' sentence targets
+
+
+REGISTRY: dict[str, ShowMe] = {}
+
+
+def experiment(key: str, sequence: bool = False):
+    """Register a "Show me" experiment under ``key`` where it is defined (the questions name these keys)."""
+    def register(fn):
+        if key in REGISTRY:
+            raise ValueError(f"two experiments named '{key}'")
+        REGISTRY[key] = ShowMe(fn, sequence)
+        return fn
+    return register
+
+
 def show(key: str, teacher, vocab, sequence=None, steps: int = 100) -> Shown:
     """Run the experiment named ``key``; ``vocab`` is a vocab-subset TargetSet, ``sequence`` a corpus TargetSet."""
-    if key == "loss_stays_high":
-        return _from_experiment(X.loss_stays_high(vocab, steps))
-    if key == "frozen_vs_learned":
-        return _from_experiment(X.frozen_vs_learned(vocab, steps=steps))
-    if key == "ds_comparison":
-        return _from_experiment(X.ds_comparison(vocab, steps=steps))
-    if key == "same_width":
-        return _from_experiment(X.same_width(vocab, steps=steps))
-    if key == "cosine_vs_mse":
-        return _from_experiment(X.cosine_vs_mse(vocab, steps=steps))
-    if key == "neighbour_overlap":
-        exp = X.neighbour_overlap(teacher, vocab, steps=steps)
-        fig = tf.bars_figure(exp.numbers, exp.title, "share of the teacher's neighbours kept")
-        return Shown(fig, exp.numbers | {f"{c.label}: MSE": c.final for c in exp.curves}, overlap_conclusion(exp.numbers))
-    if key == "lr_decay":
-        return _from_experiment(X.lr_decay(vocab, steps=max(steps, 100)))
-    if key == "equal_loss_different_we":
-        exp = X.equal_loss_different_we(vocab, steps=min(steps, 80))
-        return Shown(tf.equal_loss_figure(exp.arrays), exp.numbers, exp.conclusion)
-    if key == "non_uniqueness":
-        exp = X.non_uniqueness(vocab, steps=min(steps, 80))
-        return Shown(tf.singular_values_figure(exp.arrays), exp.numbers, exp.conclusion)
-    if key in ("padding", "teacher_dropout"):
-        if sequence is None:
-            sequence = X.corpus_targets(teacher)
-        fn = X.padding_masked if key == "padding" else X.teacher_dropout
-        exp = fn(teacher, sequence, d_s=32, steps=min(steps, 60))
+    if key not in REGISTRY:
+        raise KeyError(f"unknown experiment '{key}'")
+    return REGISTRY[key].run(teacher, vocab, sequence, steps)
+
+
+def _curves(key: str, fn, **fixed) -> None:
+    """Register a plain curves experiment: ``fn(vocab, steps=...)`` returning an ``Experiment``."""
+    experiment(key)(lambda teacher, vocab, sequence, steps: _from_experiment(fn(vocab, steps=steps, **fixed)))
+
+
+_curves("loss_stays_high", X.loss_stays_high)
+_curves("frozen_vs_learned", X.frozen_vs_learned)
+_curves("ds_comparison", X.ds_comparison)
+_curves("same_width", X.same_width)
+_curves("cosine_vs_mse", X.cosine_vs_mse)
+
+
+@experiment("neighbour_overlap")
+def _neighbour_overlap(teacher, vocab, sequence, steps) -> Shown:
+    exp = X.neighbour_overlap(teacher, vocab, steps=steps)
+    fig = tf.bars_figure(exp.numbers, exp.title, "share of the teacher's neighbours kept")
+    return Shown(fig, exp.numbers | {f"{c.label}: MSE": c.final for c in exp.curves}, overlap_conclusion(exp.numbers))
+
+
+@experiment("non_uniqueness")
+def _non_uniqueness(teacher, vocab, sequence, steps) -> Shown:
+    exp = X.non_uniqueness(vocab, steps=min(steps, 80))
+    return Shown(tf.singular_values_figure(exp.arrays), exp.numbers, exp.conclusion)
+
+
+@experiment("equal_loss_different_we")
+def _equal_loss(teacher, vocab, sequence, steps) -> Shown:
+    exp = X.equal_loss_different_we(vocab, steps=min(steps, 80))
+    return Shown(tf.equal_loss_figure(exp.arrays), exp.numbers, exp.conclusion)
+
+
+@experiment("lr_decay")
+def _lr_decay(teacher, vocab, sequence, steps) -> Shown:
+    return _from_experiment(X.lr_decay(vocab, steps=max(steps, 100)))
+
+
+def _sequence_curves(fn):
+    def run(teacher, vocab, sequence, steps) -> Shown:
+        exp = fn(teacher, sequence if sequence is not None else X.corpus_targets(teacher), d_s=32,
+                 steps=min(steps, 60))
         exp.log_y = False
         return _from_experiment(exp)
-    if key == "forward_cost":
-        sentences = list(sequence.sentences[:32]) if sequence is not None else list(X.default_corpus()[:32])
-        exp = X.embedding_vs_full_forward(teacher, sentences)
-        return Shown(tf.bars_figure(exp.numbers, exp.title, "milliseconds (best of 3)", log_y=True), exp.numbers, exp.conclusion)
-    if key == "position_similarity":
-        sim = position_similarity(teacher, 128)
-        near = float(sim.diagonal(1).mean())
-        far = float(sim[:64, 64:128].mean()) if sim.shape[0] >= 128 else float("nan")
-        return Shown(tf.position_heatmap(sim), {"mean cos, neighbouring positions": near,
-                                                "mean cos, positions 64 or more apart (first 128)": far},
-                     "Neighbouring positions have similar vectors; far-apart ones much less: order is encoded smoothly.")
-    if key == "shape_demo":
-        demo, here = shape_demo(10, 128, 768), shape_demo(10, 128, teacher.hidden_size)
-        fig = tf.bars_figure({"E_s columns (d_s)": 128, "E_s W_e columns": 768, "E_t columns (d_t)": 768,
-                              "rank of E_s W_e": demo.rank}, demo.formula() + " (BERT-base teacher)", "size")
-        return Shown(fig, {"MSE of random E_s W_e vs random E_t": demo.loss, "rank of E_s W_e": demo.rank},
-                     f"BERT-base (d_t = 768): {demo.formula()}. This app's teacher (d_t = {teacher.hidden_size}): "
-                     f"{here.formula()}. Either way the product has E_t's shape, and rank at most min(n, d_s) = "
-                     f"{demo.rank}.")
-    if key == "params":
-        cfg = teacher.config
-        rows = {"teacher": teacher_params(cfg)} | {f"student d_s = {d}": student_params(cfg, d) for d in (128, 312)}
-        total = {k: float(v["total"]) for k, v in rows.items()}
-        return Shown(tf.params_figure(rows), total | {"W_e for d_s = 128 (discarded)": float(rows["student d_s = 128"]["W_e (discarded)"])},
-                     "The embedding tables dominate a small student; W_e is counted here but is not kept.")
-    if key == "diagram":
-        return Shown(tf.stack_diagram(teacher.config.num_hidden_layers, 4), {},
-                     "The embedding loss needs only the two embedding modules: no transformer layer runs.")
-    raise KeyError(f"unknown experiment '{key}'")
+    return run
+
+
+experiment("padding", sequence=True)(_sequence_curves(X.padding_masked))
+experiment("teacher_dropout", sequence=True)(_sequence_curves(X.teacher_dropout))
+
+
+@experiment("forward_cost", sequence=True)
+def _forward_cost(teacher, vocab, sequence, steps) -> Shown:
+    sentences = list(sequence.sentences[:32]) if sequence is not None else list(X.default_corpus()[:32])
+    exp = X.embedding_vs_full_forward(teacher, sentences)
+    return Shown(tf.bars_figure(exp.numbers, exp.title, "milliseconds (best of 3)", log_y=True), exp.numbers,
+                 exp.conclusion)
+
+
+@experiment("position_similarity")
+def _position_similarity(teacher, vocab, sequence, steps) -> Shown:
+    sim = position_similarity(teacher, 128)
+    near = float(sim.diagonal(1).mean())
+    far = float(sim[:64, 64:128].mean()) if sim.shape[0] >= 128 else float("nan")
+    return Shown(tf.position_heatmap(sim), {"mean cos, neighbouring positions": near,
+                                            "mean cos, positions 64 or more apart (first 128)": far},
+                 "Neighbouring positions have similar vectors; far-apart ones much less: order is encoded smoothly.")
+
+
+@experiment("shape_demo")
+def _shape_demo(teacher, vocab, sequence, steps) -> Shown:
+    demo, here = shape_demo(10, 128, 768), shape_demo(10, 128, teacher.hidden_size)
+    fig = tf.bars_figure({"E_s columns (d_s)": 128, "E_s W_e columns": 768, "E_t columns (d_t)": 768,
+                          "rank of E_s W_e": demo.rank}, demo.formula() + " (BERT-base teacher)", "size")
+    return Shown(fig, {"MSE of random E_s W_e vs random E_t": demo.loss, "rank of E_s W_e": demo.rank},
+                 f"BERT-base (d_t = 768): {demo.formula()}. This app's teacher (d_t = {teacher.hidden_size}): "
+                 f"{here.formula()}. Either way the product has E_t's shape, and rank at most min(n, d_s) = "
+                 f"{demo.rank}.")
+
+
+@experiment("params")
+def _params(teacher, vocab, sequence, steps) -> Shown:
+    cfg = teacher.config
+    rows = {"teacher": teacher_params(cfg)} | {f"student d_s = {d}": student_params(cfg, d) for d in (128, 312)}
+    total = {k: float(v["total"]) for k, v in rows.items()}
+    return Shown(tf.params_figure(rows),
+                 total | {"W_e for d_s = 128 (discarded)": float(rows["student d_s = 128"]["W_e (discarded)"])},
+                 "The embedding tables dominate a small student; W_e is counted here but is not kept.")
+
+
+@experiment("diagram")
+def _diagram(teacher, vocab, sequence, steps) -> Shown:
+    return Shown(tf.stack_diagram(teacher.config.num_hidden_layers, 4), {},
+                 "The embedding loss needs only the two embedding modules: no transformer layer runs.")
 
 
 def overlap_conclusion(numbers: dict[str, float]) -> str:
@@ -144,6 +203,5 @@ def overlap_conclusion(numbers: dict[str, float]) -> str:
     return f"Of each probe word's nearest neighbours in the teacher, {shares}.{tail}"
 
 
-KEYS = ("loss_stays_high", "frozen_vs_learned", "ds_comparison", "same_width", "cosine_vs_mse", "neighbour_overlap",
-        "non_uniqueness", "equal_loss_different_we", "lr_decay", "padding", "teacher_dropout", "forward_cost", "position_similarity",
-        "shape_demo", "params", "diagram")
+KEYS = tuple(REGISTRY)  # every registered experiment, in the order defined
+SEQUENCE_KEYS = tuple(k for k, e in REGISTRY.items() if e.sequence)

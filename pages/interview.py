@@ -10,7 +10,7 @@ from distill_core.interview import QUESTIONS
 from labui import state
 from labui.common import page_header, require_teacher
 from labui.run_summary import rows_phrase
-from labui.show_me import show
+from labui.show_me import SEQUENCE_KEYS, show
 from labui import word_section
 from labui.state import Setting
 
@@ -18,7 +18,6 @@ from labui.state import Setting
 # the sweep's short runs, so a floor for a given d_s is the same number on all three pages.
 ROWS, STEPS = 3000, 80
 SENTENCES = 120          # corpus sentences for the sequence-mode experiments
-SEQUENCE_KEYS = ("padding", "teacher_dropout", "forward_cost")
 
 page_header(
     "Interview prep",

@@ -115,3 +115,14 @@ def test_interview_questions_cover_the_brief():
         assert topic in keys
     for q in QUESTIONS:
         assert 0 <= q.correct < len(q.choices) and len(set(q.choices)) == len(q.choices) and len(q.answer) > 100
+
+
+def test_show_me_experiments_register_where_defined():
+    from labui import show_me
+
+    assert len(show_me.KEYS) == len(set(show_me.KEYS)) == len(show_me.REGISTRY)
+    assert set(show_me.SEQUENCE_KEYS) == {k for k, e in show_me.REGISTRY.items() if e.sequence}
+    with pytest.raises(ValueError):  # one name, one experiment
+        show_me.experiment(show_me.KEYS[0])(lambda *a: None)
+    with pytest.raises(KeyError):
+        show_me.show("no_such_experiment", None, None)
