@@ -5,7 +5,6 @@ map reaches sum_{i > d_s} sigma_i^2 / (n d_t) (Eckart-Young). Training runs show
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +59,7 @@ def teacher_params(config) -> dict[str, int]:
     return {"embeddings": emb, "layers": body, "total": emb + body}
 
 
-# -- short training runs, in a background thread ---------------------------------------------------------------
+# -- short training runs (a page runs them in labui.bg_job.Job) -----------------------------------------------------------
 @dataclass
 class SweepResult:
     dims: list[int] = field(default_factory=list)
@@ -91,47 +90,3 @@ def run_sweep(targets: TargetSet, dims=SWEEP_DIMS, steps: int = 100, on_progress
         if on_progress is not None:
             on_progress(base, total, result)
     return result
-
-
-class SweepJob:
-    """A sweep in a daemon thread; the page polls ``state()``. It never touches the UI: it only writes here."""
-
-    def __init__(self, targets: TargetSet, dims=SWEEP_DIMS, steps: int = 100):
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._progress, self._total = 0, steps * len(dims)
-        self._result = SweepResult()
-        self._error: str | None = None
-        self._thread = threading.Thread(target=self._run, args=(targets, dims, steps), daemon=True)
-
-    def start(self) -> "SweepJob":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self, targets, dims, steps) -> None:
-        try:
-            run_sweep(targets, dims, steps, on_progress=self._update, should_stop=self._stop.is_set)
-        except Exception as exc:  # shown in the page as one sentence; the thread must not die silently
-            with self._lock:
-                self._error = f"The sweep stopped: {exc}"
-
-    def _update(self, done: int, total: int, result: SweepResult) -> None:
-        with self._lock:
-            self._progress, self._total = done, total
-            self._result = SweepResult(list(result.dims), list(result.reached), list(result.floors))
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def state(self) -> tuple[float, SweepResult, str | None]:
-        """(fraction done, a copy of the results so far, an error sentence or None)."""
-        with self._lock:
-            frac = self._progress / self._total if self._total else 1.0
-            return frac, SweepResult(list(self._result.dims), list(self._result.reached), list(self._result.floors)), self._error
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)

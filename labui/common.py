@@ -85,6 +85,23 @@ def require_teacher(source: str = "bundled", device: str = "auto"):
     return teacher
 
 
+def job_fragment(state_key: str, draw) -> None:
+    """Draw this session's background job (``st.session_state[state_key]``, a ``labui.bg_job.Job`` or None) with
+    ``draw(job)`` in a fragment that polls once a second while the job runs, and reruns the whole page once when it
+    has ended, so that polling stops and the page shows what the job found."""
+    job = st.session_state.get(state_key)
+
+    @st.fragment(run_every=1.0 if job is not None and job.running else None)
+    def live() -> None:
+        job = st.session_state.get(state_key)
+        draw(job)
+        if job is not None and not job.running and job.values().get("done_rerun") is None:
+            job.report("done_rerun", True)
+            st.rerun()
+
+    live()
+
+
 def job_status(job, key: str, values: dict) -> None:
     """A running job's phase with its Stop button, or its error."""
     if job.running:

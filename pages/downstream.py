@@ -10,7 +10,7 @@ from distill_core.downstream import (TASK_TITLES, DownstreamConfig, estimate_sec
                                      run_experiment, summarize, unseen_fraction)
 from labui import state
 from labui.bg_job import Job
-from labui.common import job_status, page_header, require_teacher
+from labui.common import job_fragment, job_status, page_header, require_teacher
 from labui.downstream_figures import LABELS, learning_curves, steps_to_target, summary_rows
 from labui.state import Setting
 
@@ -129,9 +129,7 @@ def chance_levels(task_names: tuple[str, ...]) -> dict[str, float]:
     return {t: c for t, (c, _) in task_facts(task_names).items()}
 
 
-@st.fragment(run_every=1.0 if job is not None and job.running else None)
-def live() -> None:
-    job = st.session_state.get("ds_job")
+def live(job) -> None:
     if job is None:
         st.info("Choose the students and tasks, then press **Estimate how long it takes**: the page times a few "
                 "steps here and shows the expected duration before anything starts. The curves grow while it runs.")
@@ -146,12 +144,9 @@ def live() -> None:
         if mine:
             st.plotly_chart(learning_curves(mine, TASK_TITLES[task], targets[task], chance[task]),
                             key=f"ds_curves_{task}")
-    if not job.running and values.get("done_rerun") is None:
-        job.report("done_rerun", True)
-        st.rerun()  # once, so the page stops polling and shows what it found
 
 
-live()
+job_fragment("ds_job", live)
 
 job = st.session_state.get("ds_job")
 if job is not None and not job.running and job.result is not None:

@@ -4,11 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from distill_core.experiments import corpus_targets, subset_targets
-from distill_core.sweep import SWEEP_DIMS, SweepJob, explained_variance, floor_curve, student_params, teacher_params
+from distill_core.sweep import (SWEEP_DIMS, SweepResult, explained_variance, floor_curve, run_sweep, student_params,
+                                teacher_params)
 from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
 from labui import word_section
-from labui.common import page_header, require_teacher
+from labui.bg_job import Job
+from labui.common import job_fragment, page_header, require_teacher
 from labui.server_jobs import result_or_progress
 from labui.run_summary import rows_phrase
 
@@ -84,40 +86,47 @@ st.markdown(
     f"its rows: for d_s = 128 it is {subset.floor(128):.3g} on these rows and {whole_128:.3g} on the whole table "
     "above. Training runs in the background: the page stays usable."
 )
-job: SweepJob | None = st.session_state.get("sweep_job")
+
+
+def sweep_work(report, should_stop, targets):
+    """The short runs; each step reports (fraction done, a copy of the results so far) for the page to draw."""
+    def progress(done: int, total: int, result: SweepResult) -> None:
+        report("progress", (done / total if total else 1.0,
+                            SweepResult(list(result.dims), list(result.reached), list(result.floors))))
+    return run_sweep(targets, SWEEP_DIMS, STEPS, on_progress=progress, should_stop=should_stop)
+
+
+def sweep_state(job: Job) -> tuple[float, SweepResult]:
+    """(fraction done, results so far) of a sweep job."""
+    return job.values().get("progress", (0.0, SweepResult()))
+
+
+job: Job | None = st.session_state.get("sweep_job")
 c1, c2 = st.columns([1, 4])
 if c1.button("Train short runs", type="primary", disabled=job is not None and job.running):
-    job = SweepJob(training_subset(teacher.source), SWEEP_DIMS, STEPS).start()
+    job = Job(sweep_work, training_subset(teacher.source))
     st.session_state["sweep_job"] = job
 if job is not None and job.running and c2.button("Stop"):
     job.stop()
 
 
-# Poll only while a sweep runs; the fragment's last poll asks for one full rerun, which turns polling off.
-polling = job is not None and job.running
-
-
-@st.fragment(run_every=1.0 if polling else None)
-def sweep_progress():
-    job = st.session_state.get("sweep_job")
+def sweep_progress(job: Job | None) -> None:
     subset = training_subset(teacher.source)
     sub_floors = [subset.floor(d) for d in SWEEP_DIMS]
     if job is None:
         st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors), width="stretch", key="sweep_fig")
         return
-    frac, result, error = job.state()
-    if error:
-        st.error(error)
+    frac, result = sweep_state(job)
+    if job.error:
+        st.error(job.error)
     st.progress(min(frac, 1.0), text=f"{frac:.0%} of {len(SWEEP_DIMS) * STEPS} steps" + ("" if job.running else ", done"))
     st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors, result.dims, result.reached), width="stretch", key="sweep_fig")
     if result.dims:
         st.dataframe(pd.DataFrame(tf.sweep_table(result.dims, result.reached, result.floors, subset.n_rows)),
                      hide_index=True)
-    if polling and not job.running:
-        st.rerun()
 
 
-sweep_progress()
+job_fragment("sweep_job", sweep_progress)
 word_section.sweep_section(teacher)  # what a width costs in meaning: rho against d_s beside the floor above
 
 st.header("What it showed")
@@ -130,7 +139,7 @@ st.markdown(
     "the embedding tables and quadratically for the transformer layers."
 )
 done = st.session_state.get("sweep_job")
-_, result, _ = done.state() if done is not None else (0, None, None)
+result = sweep_state(done)[1] if done is not None else None
 if result is not None and result.dims:
     ratios = np.array(result.reached) / np.array(result.floors)
     near = [d for d, r in zip(result.dims, ratios) if r <= 1.05]

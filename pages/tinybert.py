@@ -13,7 +13,7 @@ from distill_core.tinybert_losses import layer_map, projection_parameter_count
 from labui.ablation_panel import ablation_section
 from labui import state
 from labui.bg_job import Job
-from labui.common import job_status, page_header, require_teacher
+from labui.common import job_fragment, job_status, page_header, require_teacher
 from labui.state import Setting
 from labui.tinybert_figures import loss_terms
 
@@ -107,9 +107,7 @@ if start:
     st.session_state["tb_weights"] = cfg.weights
 
 
-@st.fragment(run_every=1.0 if job is not None and job.running else None)
-def live() -> None:
-    job = st.session_state.get("tb_job")
+def live(job) -> None:
     if job is None:
         st.info("Set the student and the loss weights, then press **Start**. The curves grow while it trains.")
         return
@@ -126,12 +124,9 @@ def live() -> None:
         st.plotly_chart(loss_terms(points, st.session_state.get("tb_weights")), key="tb_losses")
         st.caption(f"Step {last.step}; {last.step / max(last.elapsed, 1e-9):.1f} steps/s. Each step's terms are "
                    "of its own batch of 32 sentences (thin lines); bold lines are means over 10 steps.")
-    if not job.running and values.get("done_rerun") is None:
-        job.report("done_rerun", True)
-        st.rerun()
 
 
-live()
+job_fragment("tb_job", live)
 
 job = st.session_state.get("tb_job")
 trainer = job.result if job is not None and not job.running else None

@@ -5,7 +5,7 @@ from transformers import BertConfig, BertModel
 
 from distill_core.floor import oracle, spectrum
 from distill_core.student import student_config
-from distill_core.sweep import (SweepJob, explained_variance, floor_curve, run_sweep, student_params,
+from distill_core.sweep import (explained_variance, floor_curve, run_sweep, student_params,
                                 teacher_params)
 from distill_core.targets import TargetSet
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
@@ -50,13 +50,14 @@ def test_short_runs_land_just_above_their_floors():
     assert res.reached[0] > res.reached[1] > res.reached[2]
 
 
-def test_sweep_job_runs_in_the_background_and_can_stop():
+def test_sweep_runs_in_a_background_job_and_can_stop():
+    from labui.bg_job import Job
+
     tg = random_targets(n=100, d_t=16)
-    job = SweepJob(tg, dims=(2, 4), steps=30).start()
+    seen = []
+    job = Job(lambda report, should_stop, t: run_sweep(t, dims=(2, 4), steps=30, should_stop=should_stop,
+                                                       on_progress=lambda d, n, r: seen.append(d / n)), tg)
     job.join(timeout=60)
-    frac, res, err = job.state()
-    assert not job.running and err is None and frac == 1.0 and res.dims == [2, 4]
-    stopped = SweepJob(tg, dims=(2, 4, 8, 16), steps=30)
-    stopped.stop()              # asked to stop before it starts: no run is begun
-    stopped.start().join(timeout=60)
-    assert stopped.state()[1].dims == []
+    assert not job.running and job.error is None and seen[-1] == 1.0 and job.result.dims == [2, 4]
+    stopped = run_sweep(tg, dims=(2, 4, 8, 16), steps=30, should_stop=lambda: True)  # asked to stop at once
+    assert stopped.dims == []

@@ -54,8 +54,8 @@ def test_sweep_floor_falls_and_short_runs_start_and_stop():
     job.join(timeout=TIMEOUT)
     at.run()
     assert not at.exception
-    frac, result, error = job.state()
-    assert error is None and 1 <= len(result.dims) < 6
+    frac, result = job.values()["progress"]
+    assert job.error is None and 1 <= len(result.dims) < 6
     sweep = figure(at, 1)
     reached = [t for t in sweep["data"] if t["name"] == "reached by training"][0]
     floor = [t for t in sweep["data"] if t["name"] == "floor of this target set"][0]
