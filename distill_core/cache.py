@@ -1,8 +1,8 @@
 """One small bounded cache for read-only things shared between sessions (targets, fitted layouts).
 
-Least recently used entries go first. The value is computed outside the lock (a build can take seconds and must not
-block readers of other keys); if two threads build the same key at once, the first stored value wins and both
-get it, so every caller of a key sees one object.
+Least recently used entries go first. A value is built outside the cache's lock (a build can take seconds and must
+not block readers of other keys), under a lock of its own key: a second caller asking for a key being built waits for
+that build instead of starting another (a Start during the start-up preload gets the preload's targets).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class BoundedCache:
             raise ValueError("a cache needs room for at least one entry")
         self.max_entries = max_entries
         self._items: OrderedDict = OrderedDict()
+        self._building: dict = {}  # key -> lock held while that key's value is built
         self._lock = threading.Lock()
 
     def get_or_build(self, key: Hashable, build: Callable[[], V]) -> V:
@@ -26,14 +27,21 @@ class BoundedCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = build()
-        with self._lock:
-            if key in self._items:  # another thread built it meanwhile: keep one object per key
-                self._items.move_to_end(key)
-                return self._items[key]
-            self._items[key] = value
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._items:  # built by the caller we waited for
+                    self._items.move_to_end(key)
+                    return self._items[key]
+            try:
+                value = build()
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.max_entries:
+                    self._items.popitem(last=False)
             return value
 
     def __len__(self) -> int:

@@ -11,7 +11,6 @@ import copy
 import hashlib
 import json
 import math
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import torch
 
 from .assets import default_corpus, read_user_text
+from .cache import BoundedCache
 from .config import check_lr
 from .device import resolve_device
 from .errors import DistillError, DivergedError
@@ -98,21 +98,15 @@ def teacher_targets(teacher, sentences: list[str], gmap: list[int], max_length: 
                           gmap)
 
 
-_CACHE: dict = {}
-_CACHE_LOCK = threading.Lock()
+_CACHE = BoundedCache(2)
 
 
 def corpus_targets(teacher, sentences: list[str], gmap: list[int], max_length: int) -> TeacherTargets:
     """``teacher_targets`` kept for the last two (teacher, corpus, map, length): the teacher's forward pass over
     the corpus is the slow part of a start, and the targets are read-only."""
     key = _cache_key(teacher, sentences, gmap, max_length)
-    with _CACHE_LOCK:
-        if key not in _CACHE:
-            while len(_CACHE) >= 2:
-                _CACHE.pop(next(iter(_CACHE)))
-            # The entry holds the model, so its id cannot be reused by another model while the entry lives.
-            _CACHE[key] = (teacher.model, teacher_targets(teacher, sentences, gmap, max_length))
-        return _CACHE[key][1]
+    # The entry holds the model, so its id cannot be reused by another model while the entry lives.
+    return _CACHE.get_or_build(key, lambda: (teacher.model, teacher_targets(teacher, sentences, gmap, max_length)))[1]
 
 
 def _cache_key(teacher, sentences: list[str], gmap: list[int], max_length: int) -> tuple:
@@ -122,32 +116,29 @@ def _cache_key(teacher, sentences: list[str], gmap: list[int], max_length: int) 
 
 def targets_cached(teacher, sentences: list[str], gmap: list[int], max_length: int) -> bool:
     """Whether ``corpus_targets`` would answer at once (used to say how long a start will take)."""
-    with _CACHE_LOCK:
-        return _cache_key(teacher, sentences, gmap, max_length) in _CACHE
+    return _cache_key(teacher, sentences, gmap, max_length) in _CACHE
 
 
-_EAGER: dict = {}
-_EAGER_LOCK = threading.Lock()
+_EAGER = BoundedCache(1)  # one view at a time; the entry holds its model, so the id cannot be reused
 
 
 def eager_view(model):
     """The model, or a copy sharing its weights, that runs the eager attention path (sdpa returns no maps).
 
     The teacher is shared read-only by every session: switching its own attention implementation would change
-    what every other user's forward passes run (issue 12). The copy gets its own config and module tree, but its
+    what every other user's forward passes run. The copy gets its own config and module tree, but its
     parameters and buffers are the teacher's tensors (deepcopy's memo maps each to itself): no extra weights.
     """
     if getattr(model.config, "_attn_implementation", "eager") == "eager":
         return model
-    with _EAGER_LOCK:
-        hit = _EAGER.get(id(model))
-        if hit is None or hit[0] is not model:
-            shared = {id(t): t for t in (*model.parameters(), *model.buffers())}
-            view = copy.deepcopy(model, shared)
-            view.set_attn_implementation("eager")
-            _EAGER.clear()  # one view at a time: the entry holds its model, so the id cannot be reused
-            _EAGER[id(model)] = hit = (model, view)
-        return hit[1]
+
+    def build():
+        shared = {id(t): t for t in (*model.parameters(), *model.buffers())}
+        view = copy.deepcopy(model, shared)
+        view.set_attn_implementation("eager")
+        return model, view
+
+    return _EAGER.get_or_build(id(model), build)[1]
 
 
 def make_tinybert_student(teacher, hidden_size: int, num_hidden_layers: int):

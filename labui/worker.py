@@ -15,13 +15,13 @@ import os
 import threading
 import weakref
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from distill_core import layout
+from distill_core.cache import BoundedCache
 from distill_core.config import DistillConfig
 from distill_core.engine import Engine, Snapshot
 from distill_core.errors import DistillError
@@ -38,31 +38,15 @@ if os.environ.get("LAB_TORCH_THREADS"):
 MAX_POINTS = 2000   # loss-curve points kept per run; beyond, every other older point is dropped
 MAX_FRAMES = 120    # map frames kept per run for the replay, thinned the same way
 _WORKERS: "weakref.WeakSet[LabWorker]" = weakref.WeakSet()
-_TARGETS: OrderedDict = OrderedDict()  # shared read-only targets: built once per configuration
-_TARGETS_LOCK = threading.Lock()
-_BUILDING: dict = {}  # key -> lock held while that target set is built
+_TARGETS = BoundedCache(4)  # shared read-only targets: built once per configuration, a few kept
 
 
 def shared_targets(teacher, config: DistillConfig):
-    """The target set for this teacher and configuration, built once per process (a few kept)."""
+    """The target set for this teacher and configuration, built once per process; a second caller (a Start during
+    the start-up preload) waits for the first's result."""
     key = (id(teacher.model), config.target, config.vocab_subset, config.bias, config.probe_size,
            config.text, config.max_length)
-    with _TARGETS_LOCK:
-        if key in _TARGETS:
-            _TARGETS.move_to_end(key)
-            return _TARGETS[key]
-        building = _BUILDING.setdefault(key, threading.Lock())
-    with building:  # a second caller (a Start during the start-up preload) waits for the first's result
-        with _TARGETS_LOCK:
-            if key in _TARGETS:
-                return _TARGETS[key]
-        targets = build_targets(teacher, config)
-        with _TARGETS_LOCK:
-            _TARGETS[key] = targets
-            _BUILDING.pop(key, None)
-            while len(_TARGETS) > 4:
-                _TARGETS.popitem(last=False)
-    return targets
+    return _TARGETS.get_or_build(key, lambda: build_targets(teacher, config))
 
 
 TRAIN_NICE = int(os.environ.get("LAB_TRAIN_NICE", "10"))

@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 
@@ -18,10 +19,12 @@ def test_builds_once_and_evicts_the_least_recently_used():
     assert 1 in cache and 3 in cache and 2 not in cache and len(cache) == 2
 
 
-def test_concurrent_builders_of_one_key_all_get_one_object():
-    cache, gate, seen = BoundedCache(4), threading.Barrier(4), []
+def test_concurrent_callers_of_one_key_wait_for_one_build():
+    cache, gate, seen, builds = BoundedCache(4), threading.Barrier(4), [], []
 
     def build():
+        builds.append(1)
+        time.sleep(0.2)  # long enough for every other caller to arrive while it runs
         return object()
 
     def worker():
@@ -33,7 +36,14 @@ def test_concurrent_builders_of_one_key_all_get_one_object():
         t.start()
     for t in threads:
         t.join()
-    assert len({id(v) for v in seen}) == 1
+    assert len(builds) == 1 and len({id(v) for v in seen}) == 1 and len(seen) == 4
+
+
+def test_a_failed_build_is_tried_again():
+    cache = BoundedCache(2)
+    with pytest.raises(RuntimeError):
+        cache.get_or_build("k", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert "k" not in cache and cache.get_or_build("k", lambda: 7) == 7
 
 
 def test_needs_room():

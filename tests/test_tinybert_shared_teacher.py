@@ -1,4 +1,4 @@
-"""TinyBERT work reads the shared teacher and never changes it (issue 12): its attention setting stays put."""
+"""TinyBERT work reads the shared teacher and never changes it: its attention setting stays put."""
 import torch
 
 from distill_core.tinybert import TinyBertConfig, TinyBertTrainer, eager_view, teacher_targets
