@@ -25,7 +25,8 @@ from .errors import DistillError, DivergedError
 from .seeding import seeded
 from .student import student_config
 from .targets import tokenize
-from .tinybert_losses import LayerProjections, layer_map, mapped_teacher, projection_parameter_count, tinybert_losses
+from .params import projection_parameter_count
+from .tinybert_losses import LayerProjections, layer_map, mapped_teacher, tinybert_losses
 
 TERMS = ("embedding", "hidden", "attention")
 

@@ -73,11 +73,6 @@ class LayerProjections(nn.Module):
         return self.maps[0 if self.shared else m](h)  # (..., d_s) @ (d_s, d_t) -> (..., d_t)
 
 
-def projection_parameter_count(d_s: int, d_t: int, student_layers: int, shared: bool, bias: bool = True) -> int:
-    """(d_s d_t + d_t) per map; one map when shared, L_s + 1 otherwise."""
-    return (1 if shared else student_layers + 1) * (d_s * d_t + (d_t if bias else 0))
-
-
 def tinybert_losses(s_hidden, s_attn, t_hidden, t_attn, projections: LayerProjections,
                     mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """The three terms, unweighted, summed over mapped layers as TinyBERT does.

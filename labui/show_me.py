@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from distill_core import experiments as X
 from distill_core.concepts import position_similarity, shape_demo
-from distill_core.sweep import student_params, teacher_params
+from distill_core.params import student_params, teacher_params
 
 from . import teaching_figures as tf
 
