@@ -24,7 +24,8 @@ from .metrics import knn_overlap
 from .seeding import seeded
 from .student import Projection, make_student
 from .assets import default_corpus
-from .targets import TargetSet, probe_tokens, sequence_targets, vocab_ids, vocab_targets
+from .probe import probe_tokens
+from .targets import TargetSet, sequence_targets, vocab_ids, vocab_targets
 
 BETAS = DistillConfig.betas   # the engine's default Adam betas
 LR = DistillConfig.lr         # the engine's default learning rate

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .targets import probe_tokens
+from .assets import word_groups
+from .targets import special_ids
 
 
 @dataclass
@@ -49,3 +50,27 @@ class Probe:
             if self.token_type_ids is None:
                 return pair.word_rows(self.input_ids)
             return pair.sequence(self.input_ids, self.token_type_ids)[:, self.position]
+
+
+def probe_tokens(tokenizer, limit: int = 500) -> tuple[list[int], list[str], list[str]]:
+    """(ids, words, group of each) for word-group words that are single tokens in this vocabulary.
+
+    Groups are taken round-robin so a small limit still covers every group. Falls back to the first
+    non-special vocabulary entries when a (toy) vocabulary holds none of the words.
+    """
+    vocab = tokenizer.get_vocab()
+    groups = {g: [w for w in words if w in vocab] for g, words in word_groups().items()}
+    picked: list[tuple[int, str, str]] = []
+    seen: set[str] = set()
+    depth = max((len(w) for w in groups.values()), default=0)
+    for i in range(depth):
+        for g, words in groups.items():
+            if i < len(words) and words[i] not in seen and len(picked) < limit:
+                seen.add(words[i])
+                picked.append((vocab[words[i]], words[i], g))
+    if len(picked) < 2:
+        special = special_ids(tokenizer)
+        inv = sorted((i, w) for w, i in vocab.items() if i not in special)
+        picked = [(i, w, "vocabulary") for i, w in inv[:limit]]
+    ids, words, groups_of = (list(x) for x in zip(*picked))
+    return ids, words, groups_of

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .assets import default_corpus, read_user_text, word_groups
+from .assets import default_corpus, read_user_text
 from .errors import DistillError
 from .floor import floor_from_spectrum, spectrum, target_matrix
 
@@ -102,6 +102,8 @@ def sequence_targets(teacher, text: str | bytes = "", max_length: int = 64, cent
 def build_targets(teacher, config, progress=None) -> TargetSet:
     """``progress(done, total)`` hears about the one slow build: the output target's first computation."""
     if config.target in ("vocab", "output"):
+        from .probe import probe_tokens  # probe.py builds on this module's tokenizer helpers
+
         probe = probe_tokens(teacher.tokenizer, config.probe_size)[0]
         ids = vocab_ids(teacher, config.vocab_subset, probe)
         if config.target == "output":
@@ -110,27 +112,3 @@ def build_targets(teacher, config, progress=None) -> TargetSet:
             return output_targets(teacher, ids, center=config.bias, progress=progress)
         return vocab_targets(teacher, ids, center=config.bias)
     return sequence_targets(teacher, config.text, config.max_length, center=config.bias)
-
-
-def probe_tokens(tokenizer, limit: int = 500) -> tuple[list[int], list[str], list[str]]:
-    """(ids, words, group of each) for word-group words that are single tokens in this vocabulary.
-
-    Groups are taken round-robin so a small limit still covers every group. Falls back to the first
-    non-special vocabulary entries when a (toy) vocabulary holds none of the words.
-    """
-    vocab = tokenizer.get_vocab()
-    groups = {g: [w for w in words if w in vocab] for g, words in word_groups().items()}
-    picked: list[tuple[int, str, str]] = []
-    seen: set[str] = set()
-    depth = max((len(w) for w in groups.values()), default=0)
-    for i in range(depth):
-        for g, words in groups.items():
-            if i < len(words) and words[i] not in seen and len(picked) < limit:
-                seen.add(words[i])
-                picked.append((vocab[words[i]], words[i], g))
-    if len(picked) < 2:
-        special = special_ids(tokenizer)
-        inv = sorted((i, w) for w, i in vocab.items() if i not in special)
-        picked = [(i, w, "vocabulary") for i, w in inv[:limit]]
-    ids, words, groups_of = (list(x) for x in zip(*picked))
-    return ids, words, groups_of
