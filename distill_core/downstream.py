@@ -270,7 +270,7 @@ def _load_embedding_rows(emb: nn.Module, state: dict[str, torch.Tensor]) -> None
 
 # -- fine-tuning -----------------------------------------------------------------------------------------------
 @dataclass
-class Curve:
+class LearningCurve:
     task: str
     variant: str
     seed: int
@@ -295,13 +295,13 @@ def evaluate(model: Classifier, split: Split, device) -> tuple[float, float]:
 
 
 def fine_tune(model: Classifier, task: Task, cfg: DownstreamConfig, seed: int, variant: str,
-              on_point=None, should_stop=None) -> Curve:
+              on_point=None, should_stop=None) -> LearningCurve:
     """Adam on the whole student + head; a point (held-out loss and accuracy) every ``eval_every`` steps."""
     device = torch.device(cfg.device)
     model.to(device).train()
     gen = torch.Generator().manual_seed(seed)  # the same batches for every variant of a seed
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    curve = Curve(task.name, variant, seed)
+    curve = LearningCurve(task.name, variant, seed)
     n = len(task.train.labels)
     order, pos, running = torch.randperm(n, generator=gen), 0, []
 
@@ -333,7 +333,7 @@ def fine_tune(model: Classifier, task: Task, cfg: DownstreamConfig, seed: int, v
 
 
 def run_experiment(teacher, cfg: DownstreamConfig, start: DistilledStart | None = None,
-                   on_point=None, should_stop=None) -> tuple[list[Curve], DistilledStart | None]:
+                   on_point=None, should_stop=None) -> tuple[list[LearningCurve], DistilledStart | None]:
     """Every (task, seed, variant) fine-tuning; a distillation first when a distilled student is asked for."""
     cfg.validate()
     tasks = [load_task(t, teacher.tokenizer, cfg.data_seed) for t in cfg.tasks]
@@ -379,7 +379,7 @@ class VariantSummary:
         return statistics.median(s if s is not None else math.inf for s in self.steps_to_target)
 
 
-def summarize(curves: list[Curve], targets: dict[str, float]) -> list[VariantSummary]:
+def summarize(curves: list[LearningCurve], targets: dict[str, float]) -> list[VariantSummary]:
     """Per (task, variant): final and best held-out accuracy per seed, steps to the task's target accuracy."""
     out: dict[tuple[str, str], VariantSummary] = {}
     for c in curves:

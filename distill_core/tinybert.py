@@ -102,7 +102,7 @@ def teacher_targets(teacher, sentences: list[str], gmap: list[int], max_length: 
 _CACHE = BoundedCache(2)
 
 
-def corpus_targets(teacher, sentences: list[str], gmap: list[int], max_length: int) -> TeacherTargets:
+def cached_teacher_targets(teacher, sentences: list[str], gmap: list[int], max_length: int) -> TeacherTargets:
     """``teacher_targets`` kept for the last two (teacher, corpus, map, length): the teacher's forward pass over
     the corpus is the slow part of a start, and the targets are read-only."""
     key = _cache_key(teacher, sentences, gmap, max_length)
@@ -116,7 +116,7 @@ def _cache_key(teacher, sentences: list[str], gmap: list[int], max_length: int) 
 
 
 def targets_cached(teacher, sentences: list[str], gmap: list[int], max_length: int) -> bool:
-    """Whether ``corpus_targets`` would answer at once (used to say how long a start will take)."""
+    """Whether ``cached_teacher_targets`` would answer at once (used to say how long a start will take)."""
     return _cache_key(teacher, sentences, gmap, max_length) in _CACHE
 
 
@@ -164,7 +164,7 @@ class TinyBertTrainer:
         if targets is None:
             if sentences is None:
                 sentences = read_user_text(config.text) if config.text else list(default_corpus())
-            targets = corpus_targets(teacher, sentences, self.gmap, config.max_length)
+            targets = cached_teacher_targets(teacher, sentences, self.gmap, config.max_length)
         self.targets = targets
         self.reset()
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from distill_core.downstream import (Curve, DownstreamConfig, DistilledStart, VariantSummary, compact, findings,
+from distill_core.downstream import (LearningCurve, DownstreamConfig, DistilledStart, VariantSummary, compact, findings,
                                      load_task, make_students, read_topics, run_experiment, sentence_task,
                                      summarize, token_task, unseen_fraction)
 from distill_core.errors import DistillError
@@ -99,7 +99,7 @@ def test_experiment_trains_every_student_and_returns_curves(teacher):
 
 def test_summaries_and_findings_follow_the_numbers():
     def curve(v, seed, accs):
-        return Curve("tokens", v, seed, list(range(0, 10 * len(accs), 10)), [1.0] * len(accs), [1.0] * len(accs),
+        return LearningCurve("tokens", v, seed, list(range(0, 10 * len(accs), 10)), [1.0] * len(accs), [1.0] * len(accs),
                      accs)
     curves = [curve("distilled", 0, [0.1, 0.6, 0.8]), curve("distilled", 1, [0.1, 0.5, 0.9]),
               curve("random", 0, [0.1, 0.1, 0.2]), curve("random", 1, [0.05, 0.2, 0.6])]
