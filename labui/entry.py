@@ -5,6 +5,11 @@ if that first request is a link such as ``/lab?d_s=32``, it runs ``pages/lab.py`
 ``app.py`` (no wide layout, no page titles, file names in the sidebar), and keeps doing so until some run
 calls ``st.navigation``. A page calls ``run_inside_app()`` first thing: in that case it switches the process
 to ``app.py``'s navigation and reruns, which lands on the same page with the same URL.
+
+This reaches into ``streamlit.runtime.pages_manager.PagesManager.uses_pages_directory``, an internal flag: the
+pinned Streamlit (1.67, requirements.lock) offers no public setting to turn the legacy ``pages/`` mode off while
+keeping the folder's name, which the project's layout asks for. Drop this module when Streamlit grows one;
+``tests/test_streamlit_internals.py`` fails first if the flag moves.
 """
 from __future__ import annotations
 
