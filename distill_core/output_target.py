@@ -128,10 +128,24 @@ def output_table(teacher, ids: torch.Tensor | None = None, progress: Progress | 
         if progress is not None:
             progress(len(ids), len(ids))
         return table
-    table = compute_output_rows(teacher, ids, progress)
-    if cache:
+    if not cache:
+        return compute_output_rows(teacher, ids, progress)
+    with _path_lock(path):  # a second session asking for the same table waits for the first's file
+        if (table := _load(path)) is not None and table.shape[0] == len(ids):
+            if progress is not None:
+                progress(len(ids), len(ids))
+            return table
+        table = compute_output_rows(teacher, ids, progress)
         _save_atomic(table, path)
     return table
+
+
+_PATH_LOCKS: dict[Path, threading.Lock] = {}
+
+
+def _path_lock(path: Path) -> threading.Lock:
+    with _BUILDING_LOCK:
+        return _PATH_LOCKS.setdefault(path, threading.Lock())
 
 
 def output_targets(teacher, ids: torch.Tensor, center: bool = True, progress: Progress | None = None) -> TargetSet:

@@ -103,3 +103,27 @@ def test_cli_target_output(tiny_teacher_dir, tmp_path):
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "(output)" in r.stdout and list((tmp_path / "cache" / "output").glob("*.safetensors"))
+
+
+def test_two_sessions_asking_at_once_compute_the_table_once(tiny, cache, monkeypatch):
+    import threading
+
+    calls, real = [], ot.compute_output_rows
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(ot, "compute_output_rows", counted)
+    gate, got = threading.Barrier(3), []
+
+    def ask():
+        gate.wait()
+        got.append(ot.output_table(tiny))
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(got) == 3 and all(torch.equal(g, got[0]) for g in got)
