@@ -32,11 +32,11 @@ import plotly.tools
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from distill_core import layout  # noqa: E402
+from distill_core import token_maps  # noqa: E402
 from distill_core.config import DistillConfig  # noqa: E402
 from distill_core.engine import Engine  # noqa: E402
 from distill_core.teacher import load_teacher  # noqa: E402
-from labui import figures as F  # noqa: E402
+from labui import lab_figures as F  # noqa: E402
 from labui.worker import LabWorker, shared_targets  # noqa: E402
 
 P = 1000  # probe tokens on the map
@@ -96,7 +96,7 @@ def to_streamlit(fig) -> str:
 def bench_figures(teacher) -> None:
     X, words, groups = teacher_rows(teacher)
     rng = np.random.default_rng(0)
-    pca = layout.PCALayout(X)
+    pca = token_maps.PCALayout(X)
     student = X + 0.02 * rng.standard_normal(X.shape).astype(np.float32)
     n = 60
     frames = [(5 * k, pca.transform(student + 0.05 * rng.standard_normal(X.shape) / (k + 1))) for k in range(n)]
@@ -278,13 +278,13 @@ def bench_browser(umap: bool) -> None:
 def bench_umap(teacher) -> None:
     X, _, _ = teacher_rows(teacher)
     t0 = time.perf_counter()
-    layout.warm_umap_async().join()
+    token_maps.warm_umap_async().join()
     print(f"UMAP warm-up (import + numba compile, once per process, in the background): "
-          f"{time.perf_counter() - t0:.1f} s" + (f"  [{layout.umap_error()}]" if layout.umap_error() else ""))
-    if not layout.umap_ready():
+          f"{time.perf_counter() - t0:.1f} s" + (f"  [{token_maps.umap_error()}]" if token_maps.umap_error() else ""))
+    if not token_maps.umap_ready():
         return
     t0 = time.perf_counter()
-    fitted = layout.fitted_umap(X)
+    fitted = token_maps.fitted_umap(X)
     print(f"UMAP fit on {P} teacher tokens (once per teacher): {time.perf_counter() - t0:.2f} s")
     student = X + 0.02 * np.random.default_rng(1).standard_normal(X.shape).astype(np.float32)
     fitted.transform(student)

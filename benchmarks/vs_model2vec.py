@@ -31,8 +31,8 @@ import torch  # noqa: E402
 from distill_core.config import DistillConfig  # noqa: E402
 from distill_core.engine import Engine  # noqa: E402
 from distill_core.teacher import bundled_teacher_path, load_teacher  # noqa: E402
-from distill_core.wordbench import bench_for, table_lookup  # noqa: E402
-from distill_core.wordscores import (Optimum, model2vec_table, pair_lookups, random_table,  # noqa: E402
+from distill_core.evaluation.wordbench import bench_for, table_lookup  # noqa: E402
+from distill_core.evaluation.wordscores import (Optimum, model2vec_table, pair_lookups, random_table,  # noqa: E402
                                      score_lookups)
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "assets" / "model2vec_results.json"

@@ -82,9 +82,9 @@ def build_parser(config=None) -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="folder for the student, W_e, run config and history")
     run.add_argument("--json", type=Path, help="file for a JSON summary of the run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
-    from .cli_eval import add_parser as add_eval_parser
+    from .evaluation.cli import add_parser as add_eval_parser
     add_eval_parser(sub)  # eval DIR --json FILE: word benchmarks of an exported student
-    from .cli_experiments import add_parsers
+    from .lessons.cli import add_parsers
     add_parsers(sub, _whole)  # ablation, experiment
     return parser
 
@@ -149,7 +149,7 @@ def cmd_run(args) -> int:
     rank, world, device = distributed.setup(config.device)
     config.device = device
     lead = rank == 0
-    from .cli_eval import prebuilt
+    from .evaluation.cli import prebuilt
     engine = Engine(config, **prebuilt(config, args.quiet or not lead))  # the output target: a progress bar
     bar, on_snapshot = _progress(engine, args.quiet or not lead)
     status, start = 0, time.perf_counter()
@@ -168,7 +168,7 @@ def cmd_run(args) -> int:
             save_run(engine, args.out)
             (args.out / "summary.json").write_text(json.dumps(result, indent=2))
         if args.json is not None:
-            from .cli_eval import run_scores
+            from .evaluation.cli import run_scores
             result["word_benchmarks"] = run_scores(engine)
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(result, indent=2))
@@ -186,10 +186,10 @@ def main(argv=None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         if args.command == "eval":
-            from .cli_eval import cmd_eval
+            from .evaluation.cli import cmd_eval
             return cmd_eval(args)
         if args.command in ("ablation", "experiment"):
-            from .cli_experiments import run as run_experiment
+            from .lessons.cli import run as run_experiment
             return run_experiment(args)
         return cmd_run(args)
     except DistillError as exc:

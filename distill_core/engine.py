@@ -78,7 +78,7 @@ class Engine:
         else:
             self.probe_teacher = self.probe.teacher_vectors(self.teacher)  # (P, d_t)
         self.rank, self.world = _dist_info()
-        from .wordscores import LiveWords
+        from .evaluation.wordscores import LiveWords
         self.words = LiveWords.build(self)  # word-benchmark rho per snapshot, ~1,400 rows (None without gensim)
         self.reset()
 

@@ -14,8 +14,8 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from distill_core.downstream import TASK_TITLES
-from distill_core.tinybert_ablation import (PAPER_SOURCE, AblationConfig, estimate_seconds, findings, paper_rows,
+from distill_core.evaluation.downstream import TASK_TITLES
+from distill_core.tinybert.ablation import (PAPER_SOURCE, AblationConfig, estimate_seconds, findings, paper_rows,
                                             run_ablation)
 from labui import state
 from labui.bg_job import Job

@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from labui import figures as F
+from labui import lab_figures as F
 
 REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "1.0"))            # numbers and the loss curve
 DETAIL_REFRESH_S = float(os.environ.get("LAB_DETAIL_REFRESH_S", "3.0"))  # spectrum, map, W_e while training

@@ -9,8 +9,8 @@ from typing import Callable
 
 import plotly.graph_objects as go
 
-from distill_core import experiments as X
-from distill_core.concepts import position_similarity, shape_demo
+from distill_core.lessons import experiments as X
+from distill_core.lessons.concepts import position_similarity, shape_demo
 from distill_core.params import student_params, teacher_params
 
 from . import teaching_figures as tf

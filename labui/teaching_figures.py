@@ -5,8 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from distill_core.concepts import readable_token
-from distill_core.tinybert_losses import layer_map
+from distill_core.lessons.concepts import readable_token
+from distill_core.tinybert.losses import layer_map
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 GREY = "#9ca3af"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .figures import FLOOR, STUDENT, TEACHER, _f32, _figure, _layout
+from .lab_figures import FLOOR, STUDENT, TEACHER, _f32, _figure, _layout
 
 MODEL2VEC = "#2a9d8f"
 SETS = (("wordsim", "WordSim-353", "solid"), ("simlex", "SimLex-999", "dot"))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from distill_core import wordbench, wordreport
+from distill_core.evaluation import wordbench
+
+from distill_core.evaluation import wordreport
 from distill_core.errors import DistillError
 from distill_core.output_target import building
 from distill_core.teacher import resolve_source

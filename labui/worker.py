@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from distill_core import layout
+from distill_core import token_maps
 from distill_core.cache import BoundedCache
 from distill_core.config import DistillConfig
 from distill_core.engine import Engine, Snapshot
@@ -221,7 +221,7 @@ class LabWorker:
                         or self._status in ("preparing", "queued", "running")
                         or (engine_live and self._want == "run")
                         or (UMAP_ON and self._umap_wanted and self._map_todo is not None
-                            and layout.umap_error() is None))
+                            and token_maps.umap_error() is None))
 
     @property
     def alive(self) -> bool:
@@ -298,7 +298,7 @@ class LabWorker:
     def _build(self, gen: int, config: DistillConfig, teacher) -> None:
         engine = Engine(config=config, teacher=teacher, targets=shared_targets(teacher, config))
         probe_t = engine.probe_teacher.detach().cpu().numpy()  # (P, d_t)
-        pca = layout.PCALayout(probe_t)
+        pca = token_maps.PCALayout(probe_t)
         setup = Setup(engine.floor, engine.teacher_spectrum(), config.hidden_size, engine.targets.d_t,
                       engine.targets.n_rows, list(engine.probe.words), list(engine.probe.groups), probe_t,
                       pca.teacher_xy, str(engine.device), teacher.name)
@@ -377,18 +377,18 @@ class LabWorker:
         if not UMAP_ON:
             return
         _background_priority()
-        layout.warm_umap_async()
+        token_maps.warm_umap_async()
         while True:
             with self._cond:
                 while not self._stopped and not (self._map_todo and self._setup and self._umap_wanted
-                                                 and layout.umap_ready()):
+                                                 and token_maps.umap_ready()):
                     self._cond.wait(timeout=0.5)
                 if self._stopped:
                     return
                 (gen, step, X), self._map_todo = self._map_todo, None
                 setup = self._setup
             try:
-                reducer = layout.fitted_umap(setup.teacher_probe, seed=0)
+                reducer = token_maps.fitted_umap(setup.teacher_probe, seed=0)
                 xy = reducer.transform(X)
             except Exception:  # a map frame is never worth stopping the run for; PCA stays
                 time.sleep(1.0)

@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from distill_core.concepts import (TEACHER_WIDTHS, change_of_basis, example_shapes, neighbours, position_similarity,
+from distill_core.lessons.concepts import (TEACHER_WIDTHS, change_of_basis, example_shapes, neighbours, position_similarity,
                                    readable_token, sentence_view, shape_demo)
 from distill_core.errors import DistillError
-from distill_core.experiments import fit_vocab, subset_targets
+from distill_core.lessons.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
 from labui import word_section
 from labui import state
@@ -13,7 +13,7 @@ from labui.common import page_header, require_teacher
 from labui.state import Setting
 from labui.server_jobs import peek, result_or_progress
 from labui.run_summary import rows_phrase
-from distill_core.tinybert_losses import layer_map
+from distill_core.tinybert.losses import layer_map
 
 QUICK = dict(rows=3000, d_s=128, steps=80)  # a student trained in seconds on CPU, on 3,000 vocabulary rows
 

@@ -6,7 +6,7 @@ import copy
 import streamlit as st
 
 from distill_core.assets import word_groups
-from distill_core.downstream import (TASK_TITLES, DownstreamConfig, estimate_seconds, findings, load_task,
+from distill_core.evaluation.downstream import (TASK_TITLES, DownstreamConfig, estimate_seconds, findings, load_task,
                                      run_experiment, summarize, unseen_fraction)
 from labui import state
 from labui.bg_job import Job

@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from distill_core.errors import DistillError
-from distill_core.experiments import corpus_targets, subset_targets
-from distill_core.interview import QUESTIONS
+from distill_core.lessons.experiments import corpus_targets, subset_targets
+from distill_core.lessons.interview import QUESTIONS
 from labui import state
 from labui.common import page_header, require_teacher
 from labui.run_summary import rows_phrase

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from distill_core import layout
+from distill_core import token_maps
 from distill_core.errors import DistillError
 from distill_core.export import history_csv
-from labui import figures as F
+from labui import lab_figures as F
 from labui.entry import run_inside_app
 from labui.common import get_teacher, page_header
 from labui import state
@@ -35,7 +35,7 @@ page_header(
     "teacher's.",
 )
 if UMAP_ON:
-    layout.warm_umap_async()
+    token_maps.warm_umap_async()
 settings = sidebar()
 worker = session_worker()
 st.session_state["lab_worker"] = worker  # the same object; lets a test or a debugger reach this session's run
@@ -173,8 +173,8 @@ def details() -> None:
     view = worker.view()
     if view.setup is None or not view.history:
         return
-    umap_note = ("UMAP is ready" if layout.umap_ready() else "UMAP is switched off on this server" if not UMAP_ON
-                 else (layout.umap_error() or "UMAP is warming up in the background; PCA meanwhile"))
+    umap_note = ("UMAP is ready" if token_maps.umap_ready() else "UMAP is switched off on this server" if not UMAP_ON
+                 else (token_maps.umap_error() or "UMAP is warming up in the background; PCA meanwhile"))
     method = st.radio("Map", MAP.choices, horizontal=True, key=state.bind(PAGE, MAP.name),
                       help="Both layouts are fitted once on the teacher; the student is placed by transform, "
                            "so the only motion is the student's. " + umap_note)

@@ -3,9 +3,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from distill_core.experiments import corpus_targets, subset_targets
+from distill_core.lessons.experiments import corpus_targets, subset_targets
 from distill_core.params import student_params, teacher_params
-from distill_core.sweep import SWEEP_DIMS, SweepResult, explained_variance, floor_curve, run_sweep
+from distill_core.lessons.sweep import SWEEP_DIMS, SweepResult, explained_variance, floor_curve, run_sweep
 from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
 from labui import word_section

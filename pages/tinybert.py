@@ -8,9 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from distill_core.tinybert import TERMS, TinyBertConfig, TinyBertTrainer
+from distill_core.tinybert.trainer import TERMS, TinyBertConfig, TinyBertTrainer
 from distill_core.params import projection_parameter_count
-from distill_core.tinybert_losses import layer_map
+from distill_core.tinybert.losses import layer_map
 from labui.ablation_panel import ablation_section
 from labui import state
 from labui.bg_job import Job

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from distill_core import wordbench
+from distill_core.evaluation import wordbench
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not wordbench.available(), reason="gensim (the benchmark files) is not installed")

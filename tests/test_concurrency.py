@@ -45,7 +45,7 @@ def _together(fn, seeds) -> dict:
 def test_teaching_experiments_started_together_keep_their_seeds(tiny_teacher_dir):
     """The concept pages' small fits (vocabulary, and sequence with a replayed dropout teacher) draw their
     initial weights and their dropout masks for themselves, also when several sessions run them at once."""
-    from distill_core import experiments as X
+    from distill_core.lessons import experiments as X
     from distill_core.targets import sequence_targets
 
     teacher = load_teacher(str(tiny_teacher_dir), "cpu")
@@ -67,7 +67,7 @@ def test_teaching_experiments_started_together_keep_their_seeds(tiny_teacher_dir
 def test_replayed_dropout_is_inverted_dropout():
     import torch
 
-    from distill_core.experiments import _dropout
+    from distill_core.lessons.experiments import _dropout
 
     x = torch.ones(200_000)
     y = _dropout(x, 0.1, torch.Generator().manual_seed(0))

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from distill_core.downstream import (LearningCurve, DownstreamConfig, DistilledStart, VariantSummary, compact, findings,
+from distill_core.evaluation.downstream import (LearningCurve, DownstreamConfig, DistilledStart, VariantSummary, compact, findings,
                                      load_task, make_students, read_topics, run_experiment, sentence_task,
                                      summarize, token_task, unseen_fraction)
 from distill_core.errors import DistillError

@@ -2,10 +2,10 @@
 import plotly.graph_objects as go
 import pytest
 
-from distill_core import experiments as X
-from distill_core.concepts import neighbours, sentence_view, shape_demo, word_id
+from distill_core.lessons import experiments as X
+from distill_core.lessons.concepts import neighbours, sentence_view, shape_demo, word_id
 from distill_core.errors import DistillError
-from distill_core.interview import QUESTIONS
+from distill_core.lessons.interview import QUESTIONS
 from distill_core.teacher import load_teacher
 from labui.show_me import KEYS, show
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from labui import figures as F
+from labui import lab_figures as F
 
 
 def history(n=12, floor=0.01):

@@ -13,7 +13,8 @@ from labui import live_view as LV
 
 
 def small(teacher_dir, **extra):
-    return dict(teacher=teacher_dir, d_s=8, probe_size=40, snapshot_every=1, steps=100_000, **extra)
+    # A long run that must still be going when the test looks: no convergence stop.
+    return dict(teacher=teacher_dir, d_s=8, probe_size=40, snapshot_every=1, steps=100_000, stop_tol=0.0, **extra)
 
 
 def has_loss(at) -> bool:
@@ -113,7 +114,8 @@ def test_worker_cap_queues_the_rest(tiny_teacher_dir, monkeypatch):
     monkeypatch.setattr(W, "MAX_WORKERS", 1)
     monkeypatch.setattr(W, "_SLOTS", threading.BoundedSemaphore(1))
     teacher = load_teacher(str(tiny_teacher_dir), "cpu")
-    cfg = DistillConfig(teacher=str(tiny_teacher_dir), hidden_size=8, probe_size=20, steps=100000, device="cpu")
+    cfg = DistillConfig(teacher=str(tiny_teacher_dir), hidden_size=8, probe_size=20, steps=100000, device="cpu",
+                        stop_tol=0.0)  # 'a' must still be training when 'b' asks for a slot
     a, b = W.LabWorker(), W.LabWorker()
     try:
         a.start(cfg, teacher)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from distill_core import experiments as X
-from distill_core.tinybert_ablation import (PAPER_WITH, PAPER_WITHOUT, AblationConfig, estimate_seconds, findings,
+from distill_core.lessons import experiments as X
+from distill_core.tinybert.ablation import (PAPER_WITH, PAPER_WITHOUT, AblationConfig, estimate_seconds, findings,
                                             paper_rows, run_ablation, summary)
 from tests.helpers_downstream import tiny_teacher
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
@@ -127,7 +127,7 @@ def test_a_jump_is_explained_where_it_happens(vocab):
 
 
 def test_downstream_estimate_covers_every_phase(teacher):
-    from distill_core.downstream import DownstreamConfig, estimate_seconds
+    from distill_core.evaluation.downstream import DownstreamConfig, estimate_seconds
 
     cfg = DownstreamConfig(hidden_size=8, num_hidden_layers=1, variants=("distilled", "random"), tasks=("tokens",),
                            seeds=2, steps=10, distill_steps=5, distill_subset=50)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from distill_core.config import DistillConfig
-from labui import figures as F
+from labui import lab_figures as F
 from labui.run_summary import rows_caption, what_it_showed
 
 TEACHER_SIGMA = np.linspace(27.0, 1.0, 384)

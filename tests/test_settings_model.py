@@ -41,9 +41,9 @@ def test_cli_options_are_the_declared_flags_with_the_declared_defaults():
 
 @pytest.mark.parametrize("lr", [0.0, -1.0, float("nan"), float("inf")])
 def test_the_one_learning_rate_check_is_used_everywhere(lr, tiny_teacher_dir):
-    from distill_core.downstream import DownstreamConfig
+    from distill_core.evaluation.downstream import DownstreamConfig
     from distill_core.engine import Engine
-    from distill_core.tinybert import TinyBertConfig
+    from distill_core.tinybert.trainer import TinyBertConfig
 
     sentence = f"The learning rate must be a positive number, not {lr}."
     with pytest.raises(DistillError, match="learning rate must be a positive number"):

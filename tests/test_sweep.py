@@ -6,7 +6,7 @@ from transformers import BertConfig, BertModel
 from distill_core.floor import oracle, spectrum
 from distill_core.student import student_config
 from distill_core.params import student_params, teacher_params
-from distill_core.sweep import explained_variance, floor_curve, run_sweep
+from distill_core.lessons.sweep import explained_variance, floor_curve, run_sweep
 from distill_core.targets import TargetSet
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from distill_core.interview import QUESTIONS
+from distill_core.lessons.interview import QUESTIONS
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from distill_core.concepts import example_shapes, readable_token
-from distill_core.downstream import VariantSummary
-from distill_core.interview import QUESTIONS
-from distill_core.tinybert_losses import layer_map
+from distill_core.lessons.concepts import example_shapes, readable_token
+from distill_core.evaluation.downstream import VariantSummary
+from distill_core.lessons.interview import QUESTIONS
+from distill_core.tinybert.losses import layer_map
 from labui import teaching_figures as tf
 from labui.downstream_figures import steps_to_target
 from labui.show_me import overlap_conclusion
@@ -162,7 +162,7 @@ def test_equal_loss_figure_puts_w_e_left_and_the_invariant_product_right():
 
 
 def test_show_me_conclusions_are_said_from_the_run():
-    from distill_core.experiments import Curve, Experiment
+    from distill_core.lessons.experiments import Curve, Experiment
     from labui.show_me import RUN_SAYS
 
     far = Curve("d_s = 8", [0, 80], [0.01, 0.0034], floor=0.0017, d_s=8)    # 2x its floor: not "close to it"

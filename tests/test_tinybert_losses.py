@@ -4,9 +4,9 @@ import torch
 from transformers import AutoModel
 
 from distill_core.errors import DistillError
-from distill_core.tinybert import TinyBertConfig, TinyBertTrainer, make_tinybert_student
+from distill_core.tinybert.trainer import TinyBertConfig, TinyBertTrainer, make_tinybert_student
 from distill_core.params import projection_parameter_count
-from distill_core.tinybert_losses import (LayerProjections, attention_mse, hidden_mse, layer_map, mapped_teacher,
+from distill_core.tinybert.losses import (LayerProjections, attention_mse, hidden_mse, layer_map, mapped_teacher,
                                           tinybert_losses)
 from tests.helpers_downstream import tiny_teacher
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)

@@ -1,7 +1,7 @@
 """TinyBERT work reads the shared teacher and never changes it: its attention setting stays put."""
 import torch
 
-from distill_core.tinybert import TinyBertConfig, TinyBertTrainer, eager_view, teacher_targets
+from distill_core.tinybert.trainer import TinyBertConfig, TinyBertTrainer, eager_view, teacher_targets
 from tests.helpers_downstream import tiny_teacher
 from tests.helpers_teaching import one_thread  # noqa: F401  (autouse fixture)
 

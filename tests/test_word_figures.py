@@ -4,7 +4,9 @@ import json
 import pytest
 import torch
 
-from distill_core import wordbench, wordreport
+from distill_core.evaluation import wordbench
+
+from distill_core.evaluation import wordreport
 from labui.word_figures import rho_vs_ds_figure, word_rho_figure
 
 
@@ -48,7 +50,7 @@ def test_the_sentence_cites_numbers_computed_from_the_teacher(bundled_teacher):
 
 @pytest.mark.skipif(not wordbench.available(), reason="gensim (the benchmark files) is not installed")
 def test_the_cheap_optimum_rows_are_the_svd_optimum(bundled_teacher):
-    from distill_core.wordscores import Optimum
+    from distill_core.evaluation.wordscores import Optimum
 
     table = bundled_teacher.embeddings.word_embeddings.weight.detach()[:3000]
     ids = torch.tensor([0, 17, 2999, 1500])

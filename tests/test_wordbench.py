@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from distill_core import wordbench as wb
+from distill_core.evaluation import wordbench as wb
 from distill_core.errors import DistillError
-from distill_core.wordscores import Optimum, pair_lookups, random_table
+from distill_core.evaluation.wordscores import Optimum, pair_lookups, random_table
 
 pytestmark = pytest.mark.skipif(not wb.available(), reason="gensim (the benchmark files) is not installed")
 
@@ -42,8 +42,8 @@ def test_files_are_found_without_importing_gensim_and_parse_whole():
     import subprocess
     import sys
 
-    code = "import sys; from distill_core import wordbench; wordbench.data_dir(); print('gensim' in sys.modules)"
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(Path(wb.__file__).resolve().parents[1]))
+    code = "import sys; from distill_core.evaluation import wordbench; wordbench.data_dir(); print('gensim' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(Path(wb.__file__).resolve().parents[2]))
     assert found.stdout.strip() == "False", found.stderr    # located by path: gensim itself is never imported
     folder = wb.data_dir()
     for name in wb.SIMILARITY_SETS:

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import torch
 
-from .assets import default_corpus, read_user_text
-from .cache import BoundedCache
-from .config import check_lr
-from .device import resolve_device
-from .errors import DistillError, DivergedError
-from .seeding import seeded
-from .student import student_config
-from .targets import tokenize
-from .params import projection_parameter_count
-from .tinybert_losses import LayerProjections, layer_map, mapped_teacher, tinybert_losses
+from ..assets import default_corpus, read_user_text
+from ..cache import BoundedCache
+from ..config import check_lr
+from ..device import resolve_device
+from ..errors import DistillError, DivergedError
+from ..seeding import seeded
+from ..student import student_config
+from ..targets import tokenize
+from ..params import projection_parameter_count
+from .losses import LayerProjections, layer_map, mapped_teacher, tinybert_losses
 
 TERMS = ("embedding", "hidden", "attention")
 

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import DistillError
-from .losses import embedding_mse
-from .student import Projection
-from .targets import TargetSet, tokenize
+from ..errors import DistillError
+from ..losses import embedding_mse
+from ..student import Projection
+from ..targets import TargetSet, tokenize
 
 MAX_DEMO_ELEMENTS = 5_000_000  # n x d_t of the shape demo: larger is a typo, not a lesson
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch import nn
 
-from .assets import default_corpus
-from .downstream import Classifier, DownstreamConfig, compact, fine_tune, load_task
-from .errors import DistillError
-from .tinybert import TinyBertConfig, TinyBertTrainer, targets_cached, teacher_targets
-from .tinybert_losses import attention_mse, hidden_mse, layer_map
+from ..assets import default_corpus
+from ..evaluation.downstream import Classifier, DownstreamConfig, compact, fine_tune, load_task
+from ..errors import DistillError
+from .trainer import TinyBertConfig, TinyBertTrainer, targets_cached, teacher_targets
+from .losses import attention_mse, hidden_mse, layer_map
 
 # Jiao et al. (2020), "TinyBERT: Distilling BERT for Natural Language Understanding", Table 6 (ablation of the
 # distillation objectives, TinyBERT-4 on the GLUE dev sets): the full objective vs "w/o Embd".
@@ -51,7 +51,7 @@ class AblationConfig:
     seeds: int = 1                      # each seed runs both arms; more seeds show the spread
     eval_every: int = 10
     eval_sentences: int = 64            # the fixed sentences every arm's hidden-state loss is measured on
-    task: str = "sentences"             # the downstream task (distill_core.downstream): 'sentences' or 'tokens'
+    task: str = "sentences"             # the downstream task (distill_core.evaluation.downstream): 'sentences' or 'tokens'
     finetune_steps: int = 100
     finetune_lr: float = 1e-3
     device: str = "cpu"

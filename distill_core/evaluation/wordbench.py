@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .errors import DistillError
+from ..errors import DistillError
 
 FILES = {"wordsim": "wordsim353.tsv", "simlex": "simlex999.txt", "analogy": "questions-words.txt"}
 SIMILARITY_SETS = ("wordsim", "simlex")

@@ -1,5 +1,5 @@
 """Interview questions on embedding-layer distillation: a model answer, a multiple-choice check and the name of
-the experiment that shows the point on the real teacher (see distill_core.experiments)."""
+the experiment that shows the point on the real teacher (see distill_core.lessons.experiments)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

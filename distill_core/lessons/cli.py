@@ -49,10 +49,10 @@ def _clean(numbers: dict) -> dict:
 
 
 def cmd_ablation(args) -> int:
-    from .teacher import load_teacher
-    from .tinybert_ablation import (PAPER_SOURCE, AblationConfig, estimate_seconds, findings, paper_rows,
+    from ..teacher import load_teacher
+    from ..tinybert.ablation import (PAPER_SOURCE, AblationConfig, estimate_seconds, findings, paper_rows,
                                     run_ablation, summary)
-    from .downstream import TASK_TITLES
+    from ..evaluation.downstream import TASK_TITLES
 
     teacher = load_teacher(args.teacher, "cpu")
     cfg = AblationConfig(hidden_size=args.hidden_size, num_hidden_layers=args.num_hidden_layers, steps=args.steps,
@@ -88,7 +88,7 @@ def run_named(name: str, teacher, rows: int = 2000, d_s: int | None = None, step
 
 
 def cmd_experiment(args) -> int:
-    from .teacher import load_teacher
+    from ..teacher import load_teacher
 
     teacher = load_teacher(args.teacher, "cpu")
     start = time.perf_counter()

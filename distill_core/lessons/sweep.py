@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .experiments import fit_vocab
-from .floor import floor_from_spectrum
-from .targets import TargetSet
+from ..floor import floor_from_spectrum
+from ..targets import TargetSet
 
 SWEEP_DIMS = (8, 16, 32, 64, 128, 256)
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .errors import DistillError
-from .losses import embedding_mse
-from .student import Projection
+from ..errors import DistillError
+from ..losses import embedding_mse
+from ..student import Projection
 
 
 def layer_map(student_layers: int, teacher_layers: int) -> list[int]:

@@ -17,15 +17,15 @@ import torch
 import torch.nn.functional as F
 
 from .concepts import change_of_basis
-from .config import DistillConfig
-from .floor import target_matrix
-from .losses import embedding_mse
-from .metrics import knn_overlap
-from .seeding import seeded
-from .student import Projection, make_student
-from .assets import default_corpus
-from .probe import probe_tokens
-from .targets import TargetSet, sequence_targets, vocab_ids, vocab_targets
+from ..config import DistillConfig
+from ..floor import target_matrix
+from ..losses import embedding_mse
+from ..metrics import knn_overlap
+from ..seeding import seeded
+from ..student import Projection, make_student
+from ..assets import default_corpus
+from ..probe import probe_tokens
+from ..targets import TargetSet, sequence_targets, vocab_ids, vocab_targets
 
 BETAS = DistillConfig.betas   # the engine's default Adam betas
 LR = DistillConfig.lr         # the engine's default learning rate
@@ -477,7 +477,7 @@ def dropout_conclusion(clean: float, noisy: float, seen: float, noise: float) ->
 # -- not training: properties of the teacher -------------------------------------------------------------------
 def embedding_vs_full_forward(teacher, sentences: list[str], repeats: int = 3) -> Experiment:
     """Wall time of the teacher's embedding module alone vs the whole forward pass on the same batch."""
-    from .targets import tokenize
+    from ..targets import tokenize
 
     enc = tokenize(teacher.tokenizer, sentences, 64)
     enc = {k: v.to(teacher.device) for k, v in enc.items()}

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch import nn
 
-from .assets import ASSETS, word_groups
-from .config import DistillConfig, check_lr
-from .errors import DistillError
-from .seeding import seeded
-from .student import make_student
-from .targets import tokenize, vocab_ids, vocab_targets
+from ..assets import ASSETS, word_groups
+from ..config import DistillConfig, check_lr
+from ..errors import DistillError
+from ..seeding import seeded
+from ..student import make_student
+from ..targets import tokenize, vocab_ids, vocab_targets
 
 VARIANTS = ("distilled", "random", "teacher_pca")
 TASKS = ("tokens", "sentences")
@@ -200,7 +200,7 @@ def task_token_ids(tasks: list[Task]) -> list[int]:
 
 def distill_start(teacher, cfg: DownstreamConfig, tasks: list[Task], on_snapshot=None, should_stop=None):
     """A fresh, short embedding distillation with the engine; returns the rows it trained."""
-    from .engine import Engine
+    from ..engine import Engine
 
     dc = DistillConfig(target=cfg.distill_target, hidden_size=cfg.hidden_size, num_hidden_layers=0,
                        steps=cfg.distill_steps, snapshot_every=max(1, cfg.distill_steps // 10), device=cfg.device,
@@ -437,7 +437,7 @@ def estimate_seconds(teacher, cfg: DownstreamConfig) -> dict[str, float]:
     """
     import time
 
-    from .engine import Engine
+    from ..engine import Engine
 
     cfg.validate()
     tasks = [load_task(t, teacher.tokenizer, cfg.data_seed) for t in cfg.tasks]

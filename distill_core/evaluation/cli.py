@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import DistillError
+from ..errors import DistillError
 
 
 def add_parser(sub) -> None:
@@ -72,9 +72,9 @@ def prebuilt(config, quiet: bool) -> dict:
         return {}
     from tqdm import tqdm
 
-    from .device import resolve_device
-    from .targets import build_targets
-    from .teacher import load_teacher
+    from ..device import resolve_device
+    from ..targets import build_targets
+    from ..teacher import load_teacher
 
     teacher = load_teacher(config.teacher, resolve_device(config.device))
     with tqdm(total=teacher.vocab_size, disable=quiet, unit="token", desc="output targets") as bar:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from .assets import ASSETS
+from ..assets import ASSETS
 from .wordbench import GENSIM_MISSING, Lookup, available, bench_for, table_lookup
 
 COMPARISON = ASSETS / "model2vec_results.json"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .errors import DistillError
+from ..errors import DistillError
 from .wordbench import Lookup, WordBench, bench_for, table_lookup
 
 
@@ -57,7 +57,7 @@ def load_exported(folder: str | Path) -> dict[str, torch.Tensor]:
     """E_s (vocab, d_s), W_e (d_s, d_t) and the bias from a folder written by ``run --out``."""
     from safetensors.torch import load_file
 
-    from .export import load_w_e
+    from ..export import load_w_e
 
     folder = Path(folder)
     if not (folder / "w_e.safetensors").is_file():
@@ -161,7 +161,7 @@ class LiveWords:
         return cls(engine) if available() else None  # without gensim the lab shows no word metric
 
     def _sequence(self, module, ids: torch.Tensor) -> torch.Tensor:
-        from .output_target import token_inputs
+        from ..output_target import token_inputs
 
         x = token_inputs(self.engine.teacher.tokenizer, ids.cpu()).to(self.engine.device)  # (r, 3)
         return module(x, torch.zeros_like(x))[:, 1]                                          # (r, d)
@@ -171,7 +171,7 @@ class LiveWords:
         if tg.mode == "sequence":
             return lambda ids: self._sequence(lambda x, t: eng.teacher.embeddings(input_ids=x, token_type_ids=t), ids)
         if eng.config.target == "output":
-            from .output_target import output_table
+            from ..output_target import output_table
 
             return lambda ids: output_table(eng.teacher, ids)  # sliced from the disk cache the target came from
         return table_lookup(eng.teacher.embeddings.word_embeddings.weight.detach())
