@@ -1,4 +1,4 @@
-"""Issue 11's experiments, each checked on its own numbers: equal loss with different W_e spectra, the spikes of a
+"""The teaching experiments, each checked on its own numbers: equal loss with different W_e spectra, the spikes of a
 constant learning rate against decay, the padding / dropout conclusions said from the run, and TinyBERT with and
 without the embedding loss (tiny teacher, so CI stays fast)."""
 import numpy as np
