@@ -46,14 +46,14 @@ def _has_browser() -> bool:
         return False
 
 
-def result_or_progress(name: str, label: str, fn, *args, wait: float = FIRST_WAIT_S, stop: bool = True):
+def result_or_progress(name: str, label: str, fn, *args, wait: float | None = None, stop: bool = True):
     """The result of ``fn(report, *args)`` (computed once per server); or a progress bar, then ``st.stop()``
     (``stop=False``: None, and the rest of the page is drawn below the bar).
 
     ``report("fraction", x)`` from ``fn`` moves the bar; ``args`` must be hashable (they name the result).
     """
     job = _job(name, fn, args)
-    job.join(wait if _has_browser() else None)
+    job.join((FIRST_WAIT_S if wait is None else wait) if _has_browser() else None)
     if not job.running:
         if job.error:
             st.error(job.error)

@@ -79,6 +79,7 @@ def test_sweep_paints_its_title_before_its_svds(monkeypatch):
     """Before: the sweep computed the SVDs of the whole word table and the corpus before drawing anything below
     its title. Now the first run ends with a progress bar, and a later run draws the floors."""
     monkeypatch.setattr(SJ, "_has_browser", lambda: True)
+    monkeypatch.setattr(SJ, "FIRST_WAIT_S", 0.0)  # on a quiet machine the SVDs can beat the usual short wait
     _reset()
     root = Path(__file__).resolve().parent.parent
     at = AppTest.from_file(str(root / "pages" / "sweep.py"), default_timeout=300).run()
