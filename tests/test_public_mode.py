@@ -206,6 +206,7 @@ def test_server_settings_cap_uploads_and_keep_collections_cheap():
 
     cfg = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert cfg["runner"]["postScriptGC"] is False
+    assert cfg["server"]["fileWatcherType"] == "none"  # a polling watcher kept a core busy on an idle server
     assert cfg["server"]["maxUploadSize"] * 1_000_000 >= MAX_TEXT_BYTES > public.Limits().upload_bytes
     before = gc.get_threshold()
     try:
