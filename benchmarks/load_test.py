@@ -100,7 +100,8 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 90.0) -> No
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+            said = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+            raise RuntimeError(f"the server exited with code {proc.returncode}: {said}")
         if health_ms(port, 2.0) is not None:
             return
         time.sleep(0.3)

@@ -1,43 +1,17 @@
 """End to end in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run app.py`."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers_browser import ROOT, app_server, launch_chromium
 ARTIFACTS = ROOT / "test-artifacts"
 # A small run on the real bundled teacher: 3,000 vocabulary rows, d_s = 32, 200 probe tokens.
 POINTS = "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length > 100"
 LAB_QUERY = "vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps=400"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_health(url: str, proc, timeout: float = 90.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
 
 
 def _number(text: str) -> float | None:
@@ -47,23 +21,8 @@ def _number(text: str) -> float | None:
 
 @pytest.fixture()
 def server():
-    port = _free_port()
-    env = dict(os.environ, LAB_UMAP=os.environ.get("LAB_UMAP", "0"), TOKENIZERS_PARALLELISM="false")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_health(url, proc)
+    with app_server() as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_lab_in_chromium(server):
@@ -74,8 +33,7 @@ def test_lab_in_chromium(server):
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 2300})
         sent: list[float] = []  # messages from the browser to the server
         page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(time.monotonic())))
@@ -143,8 +101,7 @@ def test_uploads_in_chromium(server, tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("the cat sat on the mat\nthe dog ran home\n", encoding="utf-8")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1400})
         try:
             page.goto(f"{server}/lab?{UPLOAD_QUERY}")

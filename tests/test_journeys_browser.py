@@ -4,17 +4,15 @@ link in a fresh browser; a link with garbage gets a note per value. One server a
 and tiny settings throughout: CI has two cores."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from test_browser import ROOT, _free_port, _wait_health, _wait_value
+from test_browser import _wait_value
+from tests.helpers_browser import CONNECTED, app_server, launch_chromium
 
 pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 
@@ -23,29 +21,13 @@ LAB = "/lab?vocab_subset=1000&probe_size=50&steps=20&snapshot_every=2"
 DOWNSTREAM = "/downstream?students=random&tasks=tokens&seeds=1&steps=20&d_s=32&layers=1"
 TINYBERT = "/tinybert?d_s=24&layers=1&steps=20"
 INTERVIEW = "/interview"
-CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    env = dict(os.environ, LAB_UMAP="0", TOKENIZERS_PARALLELISM="false")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_health(url, proc)
+    with app_server(LAB_UMAP="0") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +35,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = launch_chromium(p)
         yield b
         b.close()
 

@@ -6,16 +6,11 @@ within the chart's own box. Screenshots land in test-artifacts/ for a person to 
 """
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from test_browser import ROOT, _free_port, _wait_health
+from tests.helpers_browser import CONNECTED, ROOT, app_server, launch_chromium
 
 ARTIFACTS = ROOT / "test-artifacts"
 # A short run: 3,000 vocabulary rows, d_s = 32 (the spectrum's shaded part and its note), 200 probe tokens.
@@ -41,22 +36,8 @@ OUTSIDE = """() => {
 
 @pytest.fixture()
 def lab_server():
-    port = _free_port()
-    env = dict(os.environ, LAB_UMAP="0", TOKENIZERS_PARALLELISM="false")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_health(url, proc)
+    with app_server(LAB_UMAP="0") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_every_plot_label_is_inside_its_plot(lab_server):
@@ -67,12 +48,11 @@ def test_every_plot_label_is_inside_its_plot(lab_server):
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
         try:
             page.goto(f"{lab_server}/lab?{QUERY}")
-            page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=60_000)
+            page.wait_for_selector(CONNECTED, timeout=60_000)
             page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
             page.get_by_text("● finished").wait_for(timeout=180_000)
             for width in (1400, 1000):
