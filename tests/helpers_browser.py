@@ -57,6 +57,23 @@ def app_server(**env_extra: str):
             proc.kill()
 
 
+@contextlib.contextmanager
+def chromium_browser():
+    """Debian's Chromium driven by Playwright, closed afterwards; the test is skipped where it is not installed."""
+    import pytest
+
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 def launch_chromium(playwright):
     """Debian's Chromium in headless mode (Playwright's own browser download is not used)."""
     return playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)

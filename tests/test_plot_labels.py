@@ -6,11 +6,10 @@ within the chart's own box. Screenshots land in test-artifacts/ for a person to 
 """
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from tests.helpers_browser import CONNECTED, ROOT, app_server, launch_chromium
+from tests.helpers_browser import CONNECTED, ROOT, app_server, chromium_browser
 
 ARTIFACTS = ROOT / "test-artifacts"
 # A short run: 3,000 vocabulary rows, d_s = 32 (the spectrum's shaded part and its note), 200 probe tokens.
@@ -41,29 +40,20 @@ def lab_server():
 
 
 def test_every_plot_label_is_inside_its_plot(lab_server):
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
+    with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
-        try:
-            page.goto(f"{lab_server}/lab?{QUERY}")
-            page.wait_for_selector(CONNECTED, timeout=60_000)
-            page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
-            page.get_by_text("● finished").wait_for(timeout=180_000)
-            for width in (1400, 1000):
-                page.set_viewport_size({"width": width, "height": 2600})
-                page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=60_000)
-                page.wait_for_function("() => document.querySelector('.js-plotly-plot .slider-container') !== null",
-                                       timeout=60_000)
-                page.wait_for_timeout(2500)  # plotly redraws on resize
-                page.screenshot(path=str(ARTIFACTS / f"lab_labels_{width}.png"), full_page=True)
-                outside = page.evaluate(OUTSIDE)
-                assert page.locator(".js-plotly-plot").count() == 5  # loss, spectrum, word rho, map, W_e
-                assert not outside, f"at {width} px, labels outside their plot: " + "; ".join(outside)
-        finally:
-            browser.close()
+        page.goto(f"{lab_server}/lab?{QUERY}")
+        page.wait_for_selector(CONNECTED, timeout=60_000)
+        page.get_by_role("button", name="Start", exact=True).click(timeout=60_000)
+        page.get_by_text("● finished").wait_for(timeout=180_000)
+        for width in (1400, 1000):
+            page.set_viewport_size({"width": width, "height": 2600})
+            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 5", timeout=60_000)
+            page.wait_for_function("() => document.querySelector('.js-plotly-plot .slider-container') !== null",
+                                   timeout=60_000)
+            page.wait_for_timeout(2500)  # plotly redraws on resize
+            page.screenshot(path=str(ARTIFACTS / f"lab_labels_{width}.png"), full_page=True)
+            outside = page.evaluate(OUTSIDE)
+            assert page.locator(".js-plotly-plot").count() == 5  # loss, spectrum, word rho, map, W_e
+            assert not outside, f"at {width} px, labels outside their plot: " + "; ".join(outside)
