@@ -81,16 +81,25 @@ def nav_paths(page) -> list[str]:
 
 
 # -- what each page's value looks like, and how its Start/Run is checked -------------------------------------
+def number_value(page, label: str) -> str:
+    return page.get_by_role("spinbutton", name=label).input_value()
+
+
+def set_number(page, label: str, value: str, url_name: str) -> None:
+    """Type a value into a number box and wait until the page has taken it (the link carries it)."""
+    box = page.get_by_role("spinbutton", name=label)
+    box.fill(value)
+    box.press("Enter")
+    page.wait_for_function(f"() => location.search.includes('{url_name}={value}')", timeout=60_000)
+    settled(page)
+
+
 def lab_value(page) -> str:
-    return page.get_by_role("spinbutton", name="Student dimension d_s").input_value()
+    return number_value(page, "Student dimension d_s")
 
 
 def set_lab(page) -> None:
-    box = page.get_by_role("spinbutton", name="Student dimension d_s")
-    box.fill("24")
-    box.press("Enter")
-    page.wait_for_function("() => location.search.includes('d_s=24')", timeout=60_000)
-    settled(page)
+    set_number(page, "Student dimension d_s", "24", "d_s")
 
 
 def lab_runs(page) -> None:
@@ -169,15 +178,11 @@ def interview_runs(page) -> None:
 
 
 def concepts_value(page) -> str:
-    return page.get_by_role("spinbutton", name="tokens n").input_value()
+    return number_value(page, "tokens n")
 
 
 def set_concepts(page) -> None:
-    box = page.get_by_role("spinbutton", name="tokens n")
-    box.fill("7")
-    box.press("Enter")
-    page.wait_for_function("() => location.search.includes('n=7')", timeout=60_000)
-    settled(page)
+    set_number(page, "tokens n", "7", "n")
 
 
 def concepts_runs(page) -> None:
