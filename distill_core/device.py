@@ -1,10 +1,38 @@
 """Pick the compute device: CUDA if present, else Apple's MPS, else CPU (overridable)."""
 from __future__ import annotations
 
+import os
+
 import torch
 
 from .config import DEVICES as CHOICES  # declared once, with the device setting
 from .errors import DistillError
+
+_BLAS_LIMITED = False
+
+
+def limit_numpy_blas() -> None:
+    """Give numpy's BLAS one thread, once per process (``DISTILL_NUMPY_BLAS_THREADS`` changes the count; 0 leaves it).
+
+    The numpy work here is small (a PCA transform, d_s x d_s eigenproblems, kNN on a few hundred tokens), but an
+    OpenBLAS pool of one thread per core keeps spinning for a while after each call, on the cores torch's
+    training threads need: on 2 cores that cost the engine about 15% of its steps/s, and the lab's worker
+    (which also draws the pages) a quarter.
+    """
+    global _BLAS_LIMITED
+    if _BLAS_LIMITED:
+        return
+    _BLAS_LIMITED = True
+    n = int(os.environ.get("DISTILL_NUMPY_BLAS_THREADS", "1"))
+    if n <= 0:
+        return
+    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # read by a BLAS loaded later (scipy's own OpenBLAS)
+        os.environ.setdefault(var, str(n))
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # nothing to limit with: numpy keeps its pool
+        return
+    threadpool_limits(n, user_api="blas")  # process-wide, kept (not a context)
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .config import DistillConfig, check_lr
-from .device import resolve_device
+from .device import limit_numpy_blas, resolve_device
 from .errors import DivergedError
 from .losses import embedding_mse
 from .metrics import GramSpectrum, knn_overlap, singular_values
@@ -64,6 +64,7 @@ class Engine:
 
     def __post_init__(self):
         self.config.validate()
+        limit_numpy_blas()
         self.device = resolve_device(self.config.device)
         if self.teacher is None:
             self.teacher = load_teacher(self.config.teacher, self.device)
