@@ -226,7 +226,7 @@ def _s(seconds: float | None) -> str:
     return "never" if seconds is None else f"{seconds:.2f} s"
 
 
-def bench_browser(umap: bool) -> None:
+def bench_browser(umap: bool, repeat: int = 3) -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
         print("browser: skipped (Debian's chromium is not installed)")
@@ -234,11 +234,12 @@ def bench_browser(umap: bool) -> None:
     from playwright.sync_api import sync_playwright
 
     steps = 100  # long enough that the page's 1 s refresh is a small part of the run
-    cli_sps, cli = cli_rate(steps, 0.0)
+    cli_runs = [cli_rate(steps, 0.0)[0] for _ in range(repeat)]
+    cli_sps = statistics.median(cli_runs)
     cli_default_sps, cli_default = cli_rate(DistillConfig().steps, DistillConfig().stop_tol)
     print(f"CLI, lab defaults: {cli_default['steps']} steps (converged) in {cli_default['seconds']:.1f} s = "
           f"{cli_default_sps:.2f} steps/s, ratio {cli_default['ratio']:.4f}; {steps} steps with stop_tol=0: "
-          f"{cli_sps:.2f} steps/s", flush=True)
+          f"{cli_sps:.2f} steps/s (median of {', '.join(f'{x:.2f}' for x in cli_runs)})", flush=True)
     from load_test import free_port, wait_healthy  # noqa: E402  (same folder)
 
     port = free_port()
@@ -257,21 +258,30 @@ def bench_browser(umap: bool) -> None:
             warm = wait_idle(proc.pid)
             print(f"server warm (teacher and default targets loaded{', UMAP compiled' if umap else ''}) "
                   f"{warm:.0f} s after the first page view", flush=True)
-            default = summarise(browser_run(page, f"{base}/lab"))
-            print(f"browser, lab defaults: first loss point {_s(default['first'])} after Start (target <= 1 s); "
-                  f"ratio <= 1.01 shown {_s(default['ratio'])} after Start (target <= 10 s); finished at step "
-                  f"{default['last_step']} ({_s(default['done'])})", flush=True)
-            c0 = _cpu_s(proc.pid)
-            long = summarise(browser_run(page, f"{base}/lab?steps={steps}&stop_tol=0"))
-            server_cores = (_cpu_s(proc.pid) - c0) / max(1e-9, long["done"] or 1.0)
+            defaults, longs, cores = [], [], []
+            for r in range(repeat):
+                defaults.append(summarise(browser_run(page, f"{base}/lab")))
+                d = defaults[-1]
+                print(f"browser, lab defaults (try {r + 1} of {repeat}): first loss point {_s(d['first'])} after Start; "
+                      f"ratio <= 1.01 shown {_s(d['ratio'])} after Start; finished at step {d['last_step']} "
+                      f"({_s(d['done'])})", flush=True)
+                c0 = _cpu_s(proc.pid)
+                longs.append(summarise(browser_run(page, f"{base}/lab?steps={steps}&stop_tol=0")))
+                cores.append((_cpu_s(proc.pid) - c0) / max(1e-9, longs[-1]["done"] or 1.0))
+                print(f"browser, {steps} steps (try {r + 1} of {repeat}): {longs[-1]['rate'] or float('nan'):.2f} steps/s; "
+                      f"server process {cores[-1]:.2f} cores meanwhile (training included)", flush=True)
             browser.close()
     finally:
         proc.terminate()
         proc.wait(20)
-    rate = long["rate"] or float("nan")
-    print(f"steps/s over {steps} steps (lab defaults, stop_tol=0 so both run every step): CLI {cli_sps:.2f}, browser "
-          f"{rate:.2f} = {rate / cli_sps:.2f}x (target >= 0.9x); server process {server_cores:.2f} cores meanwhile "
-          "(training included)")
+    med = lambda xs: statistics.median([x for x in xs if x is not None]) if any(x is not None for x in xs) else None
+    first, ratio = med([d["first"] for d in defaults]), med([d["ratio"] for d in defaults])
+    rate = med([x["rate"] for x in longs]) or float("nan")
+    print(f"browser, lab defaults, median of {repeat}: first loss point {_s(first)} after Start (target <= 1 s); "
+          f"ratio <= 1.01 shown {_s(ratio)} after Start (target <= 10 s)")
+    print(f"steps/s over {steps} steps (lab defaults, stop_tol=0 so both run every step), median of {repeat}: CLI "
+          f"{cli_sps:.2f}, browser {rate:.2f} = {rate / cli_sps:.2f}x (target >= 0.9x); server process "
+          f"{statistics.median(cores):.2f} cores meanwhile (training included)")
 
 
 # -- 5. UMAP --------------------------------------------------------------------------------------------------
@@ -298,6 +308,7 @@ def main() -> None:
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--only-browser", action="store_true", help="only part 4, the browser against the CLI")
     ap.add_argument("--skip-umap", action="store_true", help="no UMAP timings; the browser's server runs with LAB_UMAP=0")
+    ap.add_argument("--repeat", type=int, default=3, help="browser runs of each kind (medians are reported)")
     args = ap.parse_args()
     print(f"{os.cpu_count()} CPU cores; load average before: {os.getloadavg()[0]:.1f} (others' work inflates times)")
     t0 = time.perf_counter()
@@ -309,7 +320,7 @@ def main() -> None:
         bench_first_point(teacher)
     if not args.skip_browser:
         sys.path.insert(0, str(ROOT / "benchmarks"))
-        bench_browser(umap=not args.skip_umap)
+        bench_browser(umap=not args.skip_umap, repeat=args.repeat)
     if not args.skip_umap and not args.only_browser:
         bench_umap(teacher)
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -1,8 +1,8 @@
 """The lab's live view, drawn at the pace a person follows and only where something changed.
 
-Two fragments share the page: the numbers and the loss curve (every ``REFRESH_S`` while a run trains), and the
-heavier pictures (spectrum, token map, W_e) every ``DETAIL_REFRESH_S``; a paused or finished run redraws all of it
-once, with the replay. Each figure is rebuilt only when the worker published something it shows, and kept in the
+Two fragments share the page: the numbers with the curves and the spectrum (rerun every ``REFRESH_S`` while a run
+trains; the curves redrawn every ``CURVES_HOLD_S``, the spectrum every ``SPECTRUM_HOLD_S``), and the heavier pictures
+(token map, W_e) every ``DETAIL_REFRESH_S``; a paused or finished run redraws all of it at once, with the replay. Each figure is rebuilt only when the worker published something it shows, and kept in the
 session between reruns, so a refresh with nothing new costs the server (and the browser) almost nothing.
 """
 from __future__ import annotations
@@ -15,7 +15,11 @@ import streamlit as st
 from labui import lab_figures as F
 
 REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "1.0"))            # numbers and the loss curve
-DETAIL_REFRESH_S = float(os.environ.get("LAB_DETAIL_REFRESH_S", "3.0"))  # spectrum, map, W_e while training
+# While a run trains, each chart is redrawn at its own pace (every redraw is a fresh plotly plot in the browser, on
+# the same cores the training uses when server and browser share a laptop); the numbers move every REFRESH_S.
+CURVES_HOLD_S = float(os.environ.get("LAB_CURVES_HOLD_S", "2.0"))      # the loss and word-similarity curves
+SPECTRUM_HOLD_S = float(os.environ.get("LAB_SPECTRUM_HOLD_S", "3.0"))  # sigma(E_s W_e) against the teacher's
+DETAIL_REFRESH_S = float(os.environ.get("LAB_DETAIL_REFRESH_S", "5.0"))  # the token map and W_e (the costliest)
 FIRST_POINT_S = 0.25  # while a run is being built: the first point shows within a quarter second of existing
 QUEUED_REFRESH_S = max(REFRESH_S, 1.5)  # a run waiting for a slot has little to show: ask less often
 
@@ -38,16 +42,22 @@ def _history_key(view) -> tuple:
     return (id(view.config), len(view.history), latest["step"] if latest else None)
 
 
+def curves_hold(view) -> float:
+    """How long a curve keeps its drawing while the run trains (the numbers beside it move every REFRESH_S)."""
+    return CURVES_HOLD_S if view.status == "running" else 0.0
+
+
 def loss_figure(view):
-    return cached_figure("loss", _history_key(view), lambda: F.loss_figure(view.history, view.setup.floor))
+    return cached_figure("loss", _history_key(view), lambda: F.loss_figure(view.history, view.setup.floor),
+                         hold_s=curves_hold(view))
 
 
 def spectrum_figure(view):
-    """Teacher's spectrum and sigma(E_s W_e), redrawn at the pictures' pace while training."""
+    """Teacher's spectrum and sigma(E_s W_e), redrawn every SPECTRUM_HOLD_S while training."""
     setup = view.setup
     return cached_figure("spectrum", _history_key(view),
                          lambda: F.spectrum_figure(setup.teacher_sigma, setup.d_s, view.product_sv),
-                         hold_s=DETAIL_REFRESH_S if view.status == "running" else 0.0)
+                         hold_s=SPECTRUM_HOLD_S if view.status == "running" else 0.0)
 
 
 def map_frames(view, method: str):

@@ -29,14 +29,15 @@ def lab_metric(col, last: dict | None) -> None:
 def lab_words(view, key: str = "lab_words") -> None:
     """A row under the loss: the rho chart in the loss's column, the metric and what it says beside it. The figure
     is rebuilt only when a snapshot arrived (the lab's figure cache)."""
-    from labui.live_view import cached_figure
+    from labui.live_view import cached_figure, curves_hold
 
     history = view.history
     last = history[-1] if history else None
     if last is None or last.get("wordsim_rho") is None or last["wordsim_rho"] != last["wordsim_rho"]:
         return  # no gensim, or fewer than two pairs over the rows this run trains
     chart, words = st.columns([1, 1])
-    fig = cached_figure("words", (id(view.config), len(history), last["step"]), lambda: word_rho_figure(history))
+    fig = cached_figure("words", (id(view.config), len(history), last["step"]), lambda: word_rho_figure(history),
+                         hold_s=curves_hold(view))
     chart.plotly_chart(fig, width="stretch", key=key)
     lab_metric(words, last)
     first = history[0]

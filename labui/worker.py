@@ -52,9 +52,9 @@ def shared_targets(teacher, config: DistillConfig):
 TRAIN_NICE = int(os.environ.get("LAB_TRAIN_NICE", "10"))
 
 
-def _background_priority() -> None:
-    """Lower this thread's CPU priority (Linux nices threads one by one): training yields the cores to the server's
-    event loop and to the pages' reruns, so the app stays responsive while runs fill the machine."""
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority by TRAIN_NICE (Linux nices threads one by one; the torch threads this thread
+    starts afterwards inherit it): training yields the cores to the server's event loop and the pages' reruns."""
     if TRAIN_NICE <= 0 or not hasattr(os, "setpriority"):
         return
     try:
@@ -62,6 +62,15 @@ def _background_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + TRAIN_NICE))
     except OSError:
         pass  # not permitted here: training keeps the default priority
+
+
+def _others_training(me: "LabWorker") -> bool:
+    """Whether another session's run is being built, queued or training on this server now."""
+    try:
+        workers = list(_WORKERS)
+    except RuntimeError:  # another session's worker was created meanwhile: there are others
+        return True
+    return any(w is not me and w._status in ("preparing", "queued", "running") for w in workers)
 
 
 @dataclass
@@ -115,7 +124,7 @@ class LabWorker:
     def __init__(self):
         self._cond = threading.Condition()
         self._engine_lock = threading.Lock()  # held while steps run; exports copy the engine under it
-        self._thread: threading.Thread | None = None
+        self._thread: threading.Thread | None = None  # this run's training thread; a new run gets a new one
         self._map_thread: threading.Thread | None = None
         self._stopped = False
         self._gen = 0
@@ -131,8 +140,15 @@ class LabWorker:
             self._gen += 1
             self._clear(config, teacher)
             self._status, self._want, self._need_build = "preparing", "run", True
-            self._cond.notify_all()
-        self._ensure_threads()
+            # A fresh training thread per run, its priority chosen now: a run alone on the server trains at the
+            # pages' priority (a niced thread loses the cores to the browser drawing this very page, when both
+            # share a laptop); a run that starts beside others steps back, so thirty sessions keep the server
+            # responsive. Priority can only be lowered, never raised back, hence a new thread (and torch pool).
+            thread = self._thread = threading.Thread(target=self._train_loop, args=(_others_training(self),),
+                                                     name="lab-train", daemon=True)
+            self._cond.notify_all()  # the previous run's thread sees it is retired and ends
+        thread.start()
+        self._ensure_map_thread()
 
     def pause(self) -> None:
         with self._cond:
@@ -246,10 +262,7 @@ class LabWorker:
         self._version = getattr(self, "_version", 0) + 1
         self._release_slot()
 
-    def _ensure_threads(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._train_loop, name="lab-train", daemon=True)
-            self._thread.start()
+    def _ensure_map_thread(self) -> None:
         if self._map_thread is None or not self._map_thread.is_alive():
             self._map_thread = threading.Thread(target=self._map_loop, name="lab-map", daemon=True)
             self._map_thread.start()
@@ -266,13 +279,17 @@ class LabWorker:
             self._has_slot = False
             _SLOTS.release()
 
-    def _train_loop(self) -> None:
-        _background_priority()
+    def _train_loop(self, beside_others: bool) -> None:
+        if beside_others:
+            _lower_priority()
+        me = threading.current_thread()
         while True:
             with self._cond:
-                while not self._stopped and not self._work_to_do():
+                while not self._stopped and self._thread is me and not self._work_to_do():
                     self._release_slot()
                     self._cond.wait(timeout=1.0)
+                if self._thread is not me:
+                    return  # a newer run has its own thread (the slot belongs to the worker, not to this thread)
                 if self._stopped:
                     self._release_slot()
                     return
@@ -314,6 +331,8 @@ class LabWorker:
 
     def _advance(self, gen: int) -> None:
         with self._cond:
+            if gen != self._gen or self._thread is not threading.current_thread():
+                return  # this thread was retired by a newer run between two looks
             engine, lr = self._engine, self._pending_lr
             steps, self._pending_steps, self._pending_lr = self._pending_steps, 0, None
             running = self._want == "run" and steps == 0
@@ -338,7 +357,8 @@ class LabWorker:
                     engine._record(engine.snapshot(), publish)  # show the state it stopped in
         finally:
             with self._cond:
-                self._working = False
+                if gen == self._gen:
+                    self._working = False
         with self._cond:
             if gen == self._gen and engine.done:
                 self._status, self._want = "done", "idle"
@@ -376,7 +396,7 @@ class LabWorker:
     def _map_loop(self) -> None:
         if not UMAP_ON:
             return
-        _background_priority()
+        _lower_priority()
         token_maps.warm_umap_async()
         while True:
             with self._cond:

@@ -132,6 +132,43 @@ def test_worker_cap_queues_the_rest(tiny_teacher_dir, monkeypatch):
     assert not a.alive and not b.alive  # a stopped worker's thread ends
 
 
+def test_a_run_alone_trains_at_the_pages_priority_and_steps_back_beside_others(tiny_teacher_dir, monkeypatch):
+    """Alone, a run's thread keeps the default priority (a niced thread lost the cores to the browser drawing the
+    same page); a run started while another trains is niced; every Start gets a fresh thread, the old one ends."""
+    import os
+    import weakref
+
+    from distill_core.teacher import load_teacher
+    from labui import worker as W
+
+    monkeypatch.setattr(W, "_WORKERS", weakref.WeakSet())  # no other test's workers
+    monkeypatch.setattr(W, "TRAIN_NICE", 7)
+    teacher = load_teacher(str(tiny_teacher_dir), "cpu")
+    cfg = DistillConfig(teacher=str(tiny_teacher_dir), hidden_size=8, probe_size=20, steps=100000, device="cpu",
+                        stop_tol=0.0)
+    nice = lambda w: os.getpriority(os.PRIO_PROCESS, w._thread.native_id) - os.getpriority(os.PRIO_PROCESS, 0)
+    a, b = W.LabWorker(), W.LabWorker()
+    try:
+        a.start(cfg, teacher)
+        assert _until(lambda: a.view().status == "running")
+        assert nice(a) == 0
+        b.start(cfg, teacher)
+        assert _until(lambda: b.view().status == "running")
+        assert nice(b) == 7
+        first = a._thread
+        a.start(cfg, teacher)  # a new run beside b's: a new thread, niced; the old thread ends
+        assert _until(lambda: a.view().status == "running")
+        assert a._thread is not first and nice(a) == 7
+        first.join(10)
+        assert not first.is_alive()
+        assert _until(lambda: len(a.view().history) > 2)  # and the new run trains
+    finally:
+        for w in (a, b):
+            w.stop()
+            w.join(10)
+    assert not a.alive and not b.alive
+
+
 def _until(cond, timeout: float = 30.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
