@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import shutil
@@ -132,9 +133,26 @@ def _proc_kb(pid: int, key: str) -> int:
     return 0
 
 
+PROBE = """
+import os, sys, time, urllib.request
+port, every, parent = int(sys.argv[1]), float(sys.argv[2]), os.getppid()
+while os.getppid() == parent:  # ends with the load test
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10) as r:
+            r.read()
+            ms = (time.perf_counter() - t0) * 1000 if r.status == 200 else float("nan")
+    except OSError:
+        ms = float("nan")
+    print(time.monotonic(), ms, flush=True)
+    time.sleep(every)
+"""
+
+
 class Monitor(threading.Thread):
-    """Polls the health endpoint and the server's memory from its own thread, so a busy client loop does not
-    inflate the latencies it measures."""
+    """Times the health endpoint from a process of its own (the clients' loop in this process holds its
+    interpreter lock most of the time: a thread here would time its own waits too), and polls the server's
+    memory. Only probes that began while ``recording`` is set count."""
 
     def __init__(self, port: int, pid: int, every: float = 0.25):
         super().__init__(daemon=True)
@@ -148,14 +166,29 @@ class Monitor(threading.Thread):
         self.recording = threading.Event()
 
     def run(self) -> None:
+        probe = subprocess.Popen([sys.executable, "-c", PROBE, str(self.port), str(self.every)],
+                                 stdout=subprocess.PIPE, text=True)
+        atexit.register(probe.kill)
+        rss = threading.Thread(target=self._rss, daemon=True)
+        rss.start()
+        try:
+            for line in probe.stdout:
+                if self.stop_event.is_set():
+                    break
+                t, ms = map(float, line.split())
+                t_start = t - (0.0 if ms != ms else ms / 1000)  # the monotonic clock is shared between processes
+                if self.recording.is_set() and t_start >= self.t0:
+                    self.timeline.append((t_start - self.t0, None if ms != ms else ms))
+                    if ms != ms:
+                        self.failures += 1
+                    else:
+                        self.latencies.append(ms)
+        finally:
+            probe.kill()
+            probe.wait()
+
+    def _rss(self) -> None:
         while not self.stop_event.is_set():
-            ms = health_ms(self.port)
-            if self.recording.is_set():
-                self.timeline.append((time.monotonic() - self.t0, ms))
-                if ms is None:
-                    self.failures += 1
-                else:
-                    self.latencies.append(ms)
             self.peak_rss = max(self.peak_rss, rss_bytes(self.pid)[0])
             self.stop_event.wait(self.every)
 

@@ -21,7 +21,9 @@ CURVES_HOLD_S = float(os.environ.get("LAB_CURVES_HOLD_S", "2.0"))      # the los
 SPECTRUM_HOLD_S = float(os.environ.get("LAB_SPECTRUM_HOLD_S", "3.0"))  # sigma(E_s W_e) against the teacher's
 DETAIL_REFRESH_S = float(os.environ.get("LAB_DETAIL_REFRESH_S", "5.0"))  # the token map and W_e (the costliest)
 FIRST_POINT_S = 0.25  # while a run is being built: the first point shows within a quarter second of existing
-QUEUED_REFRESH_S = max(REFRESH_S, 1.5)  # a run waiting for a slot has little to show: ask less often
+# A run waiting for a slot has nothing to show but its place: it asks rarely (its worker starts training the moment a
+# slot frees, whatever the page does), so a classroom's queue does not crowd the server's event loop with reruns.
+QUEUED_REFRESH_S = max(REFRESH_S, float(os.environ.get("LAB_QUEUED_REFRESH_S", "3.0")))
 
 
 def cached_figure(name: str, key: tuple, build, hold_s: float = 0.0):
