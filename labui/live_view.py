@@ -46,7 +46,7 @@ def _history_key(view) -> tuple:
 
 def curves_hold(view) -> float:
     """How long a curve keeps its drawing while the run trains (the numbers beside it move every REFRESH_S)."""
-    return CURVES_HOLD_S if view.status == "running" else 0.0
+    return CURVES_HOLD_S if getattr(view, "status", None) == "running" else 0.0
 
 
 def loss_figure(view):

@@ -10,7 +10,7 @@ from tests.helpers_browser import CONNECTED, ROOT, app_server, chromium_browser
 ARTIFACTS = ROOT / "test-artifacts"
 # A small run on the real bundled teacher: 3,000 vocabulary rows, d_s = 32, 200 probe tokens.
 POINTS = "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length > 100"
-LAB_QUERY = "vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps=400"
+LAB_QUERY = "vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps=400&stop_tol=0"  # trains until paused
 
 
 def _number(text: str) -> float | None:
