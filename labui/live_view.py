@@ -100,6 +100,20 @@ def all_figures(view, method: str = "PCA") -> dict:
     }
 
 
+def _seconds(x: float) -> str:
+    return "every second" if x == 1 else f"every {x:g} s"
+
+
+def pace_note(view) -> str | None:
+    """While training, how often each part of the page is redrawn (so a curve a step or two behind the numbers is
+    expected, not a fault); None otherwise."""
+    if view.status != "running":
+        return None
+    return (f"While the run trains, the numbers move {_seconds(REFRESH_S)}, the curves {_seconds(CURVES_HOLD_S)}, the "
+            f"spectrum {_seconds(SPECTRUM_HOLD_S)} and the token map and W_e {_seconds(DETAIL_REFRESH_S)}, to leave "
+            "the cores to training; Pause or the run's end draws everything at its newest.")
+
+
 def schedule_note(view) -> str | None:
     """One sentence on how this run ends and why its learning rate decays (computed from its config)."""
     cfg, latest = view.config, view.latest

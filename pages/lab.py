@@ -159,9 +159,9 @@ def live() -> None:
                 WS.output_progress(settings["teacher"])  # the whole teacher once per token, then the disk cache
         return
     st.caption(rows_caption(view))
-    note = LV.schedule_note(view)
-    if note:
-        st.caption(note)
+    for note in (LV.schedule_note(view), LV.pace_note(view)):
+        if note:
+            st.caption(note)
     left, right = st.columns([1, 1])
     left.plotly_chart(LV.loss_figure(view), width="stretch", key="lab_loss")
     right.plotly_chart(LV.spectrum_figure(view), width="stretch", key="lab_spectrum")

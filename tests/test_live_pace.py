@@ -53,3 +53,11 @@ def test_pictures_are_paced_slower_than_numbers():
 
     assert LV.REFRESH_S <= LV.CURVES_HOLD_S <= LV.SPECTRUM_HOLD_S <= LV.DETAIL_REFRESH_S
     assert LV.QUEUED_REFRESH_S >= LV.REFRESH_S
+
+
+def test_the_page_says_how_often_it_redraws_while_training():
+    from labui import live_view as LV
+
+    note = LV.pace_note(SimpleNamespace(status="running"))
+    assert "every second" in note and f"every {LV.DETAIL_REFRESH_S:g} s" in note and "Pause" in note
+    assert LV.pace_note(SimpleNamespace(status="done")) is None
