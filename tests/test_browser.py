@@ -10,7 +10,8 @@ from tests.helpers_browser import CONNECTED, ROOT, app_server, chromium_browser
 ARTIFACTS = ROOT / "test-artifacts"
 # A small run on the real bundled teacher: 3,000 vocabulary rows, d_s = 32, 200 probe tokens.
 POINTS = "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .point').length > 100"
-LAB_QUERY = "vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps=400&stop_tol=0"  # trains until paused
+STEPS = 100_000  # far more than the test lets it take: the run is still training when the test pauses it
+LAB_QUERY = f"vocab_subset=3000&d_s=32&probe_size=200&snapshot_every=2&steps={STEPS}&stop_tol=0"
 
 
 def _number(text: str) -> float | None:
@@ -52,14 +53,14 @@ def test_lab_in_chromium(server):
         page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".slider-container")) \
             .screenshot(path=str(ARTIFACTS / "lab_replay.png"))
         # Paused, the page shows the step it stopped at and stops polling the server; Step shows one more.
-        caption = page.get_by_text(re.compile(r"^Step \d+ of 400"))
+        caption = page.get_by_text(re.compile(rf"^Step \d+ of {STEPS}"))
         before = int(re.search(r"Step (\d+)", caption.inner_text()).group(1))
         assert len(sent) > 5  # while training, the live view asked for its reruns
         quiet_from = len(sent)
         page.wait_for_timeout(3000)
         assert len(sent) == quiet_from, "a paused page kept asking the server for reruns"
         page.get_by_role("button", name="Step", exact=True).click()
-        page.get_by_text(re.compile(rf"^Step {before + 1} of 400")).wait_for(timeout=60_000)
+        page.get_by_text(re.compile(rf"^Step {before + 1} of {STEPS}")).wait_for(timeout=60_000)
 
 
 def _wait_value(page, locator, ok, timeout: float) -> float:
