@@ -16,8 +16,8 @@ def limit_numpy_blas() -> None:
 
     The numpy work here is small (a PCA transform, d_s x d_s eigenproblems, kNN on a few hundred tokens), but an
     OpenBLAS pool of one thread per core keeps spinning for a while after each call, on the cores torch's
-    training threads need: on 2 cores that cost the engine about 15% of its steps/s, and the lab's worker
-    (which also draws the pages) a quarter.
+    training threads need: on 2 cores that cost the engine about 15% of its steps/s, and the lab's server (whose
+    pages call numpy too) about a quarter.
     """
     global _BLAS_LIMITED
     if _BLAS_LIMITED:

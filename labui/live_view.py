@@ -2,8 +2,9 @@
 
 Two fragments share the page: the numbers with the curves and the spectrum (rerun every ``REFRESH_S`` while a run
 trains; the curves redrawn every ``CURVES_HOLD_S``, the spectrum every ``SPECTRUM_HOLD_S``), and the heavier pictures
-(token map, W_e) every ``DETAIL_REFRESH_S``; a paused or finished run redraws all of it at once, with the replay. Each figure is rebuilt only when the worker published something it shows, and kept in the
-session between reruns, so a refresh with nothing new costs the server (and the browser) almost nothing.
+(token map, W_e) every ``DETAIL_REFRESH_S``; a paused or finished run redraws all of it at once, with the replay.
+Each figure is rebuilt only when the worker published something it shows, and kept in the session between reruns,
+so a refresh with nothing new costs the server (and the browser) almost nothing.
 """
 from __future__ import annotations
 
@@ -44,9 +45,14 @@ def _history_key(view) -> tuple:
     return (id(view.config), len(view.history), latest["step"] if latest else None)
 
 
+def training_hold(view, seconds: float) -> float:
+    """How long a chart keeps its drawing: ``seconds`` while the run trains (the numbers beside it move every
+    REFRESH_S), none otherwise (a paused or finished run is drawn at its newest)."""
+    return seconds if getattr(view, "status", None) == "running" else 0.0
+
+
 def curves_hold(view) -> float:
-    """How long a curve keeps its drawing while the run trains (the numbers beside it move every REFRESH_S)."""
-    return CURVES_HOLD_S if getattr(view, "status", None) == "running" else 0.0
+    return training_hold(view, CURVES_HOLD_S)
 
 
 def loss_figure(view):
@@ -59,7 +65,7 @@ def spectrum_figure(view):
     setup = view.setup
     return cached_figure("spectrum", _history_key(view),
                          lambda: F.spectrum_figure(setup.teacher_sigma, setup.d_s, view.product_sv),
-                         hold_s=SPECTRUM_HOLD_S if view.status == "running" else 0.0)
+                         hold_s=training_hold(view, SPECTRUM_HOLD_S))
 
 
 def map_frames(view, method: str):
