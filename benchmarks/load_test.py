@@ -134,17 +134,13 @@ def _proc_kb(pid: int, key: str) -> int:
 
 
 PROBE = """
-import os, sys, time, urllib.request
+import os, sys, time
+sys.path.insert(0, sys.argv[3])
+from load_test import health_ms
 port, every, parent = int(sys.argv[1]), float(sys.argv[2]), os.getppid()
 while os.getppid() == parent:  # ends with the load test
-    t0 = time.perf_counter()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10) as r:
-            r.read()
-            ms = (time.perf_counter() - t0) * 1000 if r.status == 200 else float("nan")
-    except OSError:
-        ms = float("nan")
-    print(time.monotonic(), ms, flush=True)
+    ms = health_ms(port)
+    print(time.monotonic(), "nan" if ms is None else ms, flush=True)
     time.sleep(every)
 """
 
@@ -166,8 +162,8 @@ class Monitor(threading.Thread):
         self.recording = threading.Event()
 
     def run(self) -> None:
-        probe = subprocess.Popen([sys.executable, "-c", PROBE, str(self.port), str(self.every)],
-                                 stdout=subprocess.PIPE, text=True)
+        probe = subprocess.Popen([sys.executable, "-c", PROBE, str(self.port), str(self.every),
+                                  str(Path(__file__).parent)], stdout=subprocess.PIPE, text=True)
         atexit.register(probe.kill)
         rss = threading.Thread(target=self._rss, daemon=True)
         rss.start()
