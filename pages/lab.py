@@ -12,20 +12,12 @@ from labui.common import get_teacher, page_header
 from labui import state
 from labui.lab_controls import MAP, PAGE, sidebar, to_config
 from labui.run_summary import rows_caption, what_it_showed
-from labui.worker import UMAP_ON, LabWorker
+from labui.session_run import session_worker
+from labui.worker import UMAP_ON
 from labui import live_view as LV
 from labui import word_section as WS
 
 run_inside_app()
-
-
-
-@st.cache_resource(scope="session", on_release=lambda worker: worker.stop(), show_spinner=False,
-                   validate=lambda worker: not worker._stopped)  # a stopped worker is never handed out again
-def session_worker() -> LabWorker:
-    """This browser session's worker; stopped when the session ends (tab closed)."""
-    return LabWorker()
-
 
 page_header(
     "Live lab",
