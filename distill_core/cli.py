@@ -82,6 +82,9 @@ def build_parser(config=None) -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="folder for the student, W_e, run config and history")
     run.add_argument("--json", type=Path, help="file for a JSON summary of the run")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--figures", action="store_true",
+                     help="with --out: also write OUT/figures/loss.png, spectrum.png, map.png (16:9, 1,600 px, "
+                          "presenter type) and map_replay.gif (a frame per snapshot); needs Chrome or Chromium")
     from .evaluation.cli import add_parser as add_eval_parser
     add_eval_parser(sub)  # eval DIR --json FILE: word benchmarks of an exported student
     from .lessons.cli import add_parsers
@@ -140,11 +143,46 @@ def _progress(engine, quiet: bool):
     return bar, on_snapshot
 
 
+def _map_frames(engine, on_snapshot, wanted: bool):
+    """With --figures: the token map's frames, (step, (P, 2)), placed as each snapshot arrives (the engine keeps
+    only the newest snapshot's probe vectors)."""
+    frames: list = []
+    if not wanted:
+        return frames, None, on_snapshot
+    from .token_maps import PCALayout
+
+    pca = PCALayout(engine.probe_teacher.detach().cpu().numpy())  # (P, d_t) -> (P, 2), fitted on the teacher
+
+    def collect(s):
+        if s.probe_student is not None:
+            frames.append((s.step, pca.transform(s.probe_student)))
+        on_snapshot(s)
+
+    return frames, pca, collect
+
+
+def _write_figures(engine, frames, teacher_xy, out: Path, quiet: bool) -> None:
+    from labui.figure_export import RunFigures, write_figures
+
+    last = engine.latest
+    run = RunFigures([s.scalars() for s in engine.history], engine.floor, engine.teacher_spectrum(),
+                     engine.config.hidden_size, last.product_singular_values,
+                     [s.we_singular_values for s in engine.history], teacher_xy,
+                     list(engine.probe.words), list(engine.probe.groups), frames)
+    written, problem = write_figures(run, out)
+    if problem:
+        print(problem, file=sys.stderr)
+    elif not quiet:
+        print(f"figures: {', '.join(p.name for p in written)} in {out / 'figures'}")
+
+
 def cmd_run(args) -> int:
     from . import distributed
     from .engine import Engine
     from .export import save_run
 
+    if args.figures and args.out is None:
+        raise DistillError("--figures writes into the run's folder: add --out DIR.")
     config = config_from_args(args)
     rank, world, device = distributed.setup(config.device)
     config.device = device
@@ -152,6 +190,7 @@ def cmd_run(args) -> int:
     from .evaluation.cli import prebuilt
     engine = Engine(config, **prebuilt(config, args.quiet or not lead))  # the output target: a progress bar
     bar, on_snapshot = _progress(engine, args.quiet or not lead)
+    frames, layout, on_snapshot = _map_frames(engine, on_snapshot, args.figures and lead)
     status, start = 0, time.perf_counter()
     try:
         engine.run(config.steps, on_snapshot=on_snapshot)
@@ -167,6 +206,8 @@ def cmd_run(args) -> int:
         if args.out is not None:
             save_run(engine, args.out)
             (args.out / "summary.json").write_text(json.dumps(result, indent=2))
+            if args.figures:
+                _write_figures(engine, frames, layout.teacher_xy, args.out, args.quiet)
         if args.json is not None:
             from .evaluation.cli import run_scores
             result["word_benchmarks"] = run_scores(engine)

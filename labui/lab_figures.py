@@ -14,20 +14,14 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.colors import qualitative
+
+from . import theme
 
 TEACHER = "#1f4e79"
 STUDENT = "#e8702a"
 PROBE = "#f2b134"
 FLOOR = "#5b6470"
 SHADE = "rgba(91, 100, 112, 0.13)"
-GROUP_COLOURS = qualitative.Dark24 + qualitative.Light24
-FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=13, color="#1f2937")
-# plotly_white's 2-D layout only: naming the template makes plotly deep-copy all of it (every trace type's
-# defaults, 3-D scenes, maps) into each figure, which cost more than a refresh's data.
-TEMPLATE = {"layout": {k: v for k, v in pio.templates["plotly_white"].layout.to_plotly_json().items()
-                       if k not in ("polar", "ternary", "scene", "geo", "coloraxis", "colorscale")}}
 
 
 def _f32(a) -> np.ndarray:
@@ -38,8 +32,8 @@ def _layout(title: str, height: int = 360, **extra) -> dict:
     """The house layout: a left-aligned title, white template, the legend under the plot (it wraps to the
     width, so no entry is cut off on a narrow column)."""
     base = dict(
-        title=dict(text=title, x=0.01, xanchor="left", font=dict(size=15)),
-        template=TEMPLATE, font=FONT, height=height, margin=dict(l=60, r=20, t=48, b=96),
+        title=dict(text=title),  # placed and sized by the app's template (labui/theme.py)
+        template=theme.NAME, height=height, margin=dict(l=60, r=20, t=48, b=96),
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0, bgcolor="rgba(0,0,0,0)"),
         hovermode="closest",
     )
@@ -68,15 +62,13 @@ def loss_figure(history: list[dict], floor: float) -> go.Figure:
     lo = min(values + [floor] if floor > 0 else values or [1e-3])
     hi = max(values or [1.0])
     layout = _layout("Loss falls toward the floor",
-                     yaxis=dict(type="log", title=dict(text="MSE (log scale)"),
-                                range=[math.log10(lo) - 0.15, math.log10(hi) + 0.1]),
+                     yaxis=dict(title=dict(text="MSE (log scale)"),
+                                range=[math.log10(lo) - 0.15, math.log10(hi) + 0.1]) | theme.log_ticks(lo, hi),
                      xaxis=dict(title=dict(text="step"), rangemode="tozero"))
-    if floor > 0:
-        layout["shapes"] = [dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=floor, y1=floor,
-                                 line=dict(color=FLOOR, dash="dash", width=2))]
-        layout["annotations"] = [dict(x=1.0, xref="paper", xanchor="right", y=math.log10(floor), yref="y",
-                                      yanchor="bottom", text=f"Eckart-Young floor = {floor:.4g}", showarrow=False,
-                                      font=dict(color=FLOOR))]
+    if floor > 0:  # named in the legend, not written on the plot: the curves end on this line
+        data.append(dict(type="scatter", x=[0, max(steps) if steps else 1], y=[floor, floor], mode="lines",
+                         name=f"Eckart-Young floor = {floor:.4g}", line=dict(color=FLOOR, dash="dash", width=2),
+                         hovertemplate="floor %{y:.4g}<extra></extra>"))
     return _figure(data, layout)
 
 
@@ -139,69 +131,192 @@ def we_figure(steps: list[int], we_sv: list[np.ndarray]) -> go.Figure:
 
 
 # -- 3. the token map ----------------------------------------------------------------------------------------
+# A room reads a map of few groups: at most MAX_GROUPS at a time, in Okabe & Ito's colour-blind-safe palette, each
+# group's name written at its teacher centroid and two of its words written beside their dots.
+MAX_GROUPS = len(theme.OKABE_ITO)
+ANCHORS = 2
+HIGHLIGHT = "#000000"
+
+
 def _links(teacher_xy: np.ndarray, student_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x, y of segments teacher_i -> student_i separated by gaps (NaN), for one line trace."""
     n = len(teacher_xy)
     seg = np.full((n, 3, 2), np.nan)  # (P, [teacher, student, gap], xy)
     seg[:, 0], seg[:, 1] = teacher_xy, student_xy
-    flat = _f32(seg.reshape(-1, 2))
+    flat = _round(seg.reshape(-1, 2))
     return flat[:, 0], flat[:, 1]
 
 
-def _moving(txy: np.ndarray, sxy: np.ndarray) -> list[dict]:
-    """The two traces that move from frame to frame: the links and the student tokens."""
+def _round(a, scale: float | None = None) -> np.ndarray:
+    """float32 rounded to 1/2000 of the layout's extent: what the eye can see on a 1,600 px slide (and what keeps an
+    exported page small)."""
+    a = np.asarray(a, dtype=np.float64)
+    finite = a[np.isfinite(a)]
+    span = scale or (float(np.ptp(finite)) if finite.size else 1.0) or 1.0
+    q = 10.0 ** math.floor(math.log10(span / 2000))
+    return _f32(np.round(a / q) * q)
+
+
+def _moving(txy: np.ndarray, sxy: np.ndarray, found_xy: np.ndarray | None = None) -> list[dict]:
+    """The traces that move from frame to frame: the links, the student tokens (and the found word's student
+    point, (1, 2))."""
     lx, ly = _links(txy, sxy)
-    sxy = _f32(sxy)
-    return [dict(type="scatter", x=lx, y=ly), dict(type="scatter", x=sxy[:, 0], y=sxy[:, 1])]
+    sxy = _round(sxy)
+    out = [dict(type="scatter", x=lx, y=ly), dict(type="scatter", x=sxy[:, 0], y=sxy[:, 1])]
+    if found_xy is not None:
+        out.append(dict(type="scatter", x=_f32(found_xy[:, 0]), y=_f32(found_xy[:, 1])))
+    return out
+
+
+def group_centroids(xy: np.ndarray, groups: list[str]) -> dict[str, tuple[np.ndarray, float]]:
+    """Each group's centroid on the map and its spread (the mean distance of its points from the centroid)."""
+    xy, labels = np.asarray(xy, dtype=float), np.asarray(groups)
+    out = {}
+    for g in dict.fromkeys(groups):
+        pts = xy[labels == g]
+        c = pts.mean(0)
+        out[g] = (c, float(np.linalg.norm(pts - c, axis=1).mean()) if len(pts) > 1 else 0.0)
+    return out
+
+
+def default_groups(teacher_xy: np.ndarray, groups: list[str], n: int = MAX_GROUPS) -> list[str]:
+    """``n`` groups that stand apart on the map: greedily, the group whose centroid lies farthest from those
+    chosen (in units of the two groups' spreads), starting with the tightest group of three or more words."""
+    cents = group_centroids(teacher_xy, groups)
+    sizes = {g: groups.count(g) for g in cents}
+    pool = [g for g in cents if sizes[g] >= 3] or list(cents)
+    chosen = [min(pool, key=lambda g: (cents[g][1], g))]
+    while len(chosen) < min(n, len(pool)):
+        def apart(g):
+            c, r = cents[g]
+            return min(np.linalg.norm(c - cents[h][0]) / (r + cents[h][1] + 1e-9) for h in chosen)
+        chosen.append(max((g for g in pool if g not in chosen), key=apart))
+    order = list(cents)
+    return sorted(chosen, key=order.index)
+
+
+def anchor_words(teacher_xy: np.ndarray, words: list[str], groups: list[str], shown: list[str],
+                 per_group: int = ANCHORS) -> list[int]:
+    """Indices of ``per_group`` words to write on the map per shown group: its most typical word (nearest its
+    centroid) and, from the nearer half, the one farthest from that first word (so the two labels do not touch)."""
+    xy, labels, out = np.asarray(teacher_xy, dtype=float), np.asarray(groups), []
+    for g in shown:
+        idx = np.flatnonzero(labels == g)
+        if not len(idx):
+            continue
+        d = np.linalg.norm(xy[idx] - xy[idx].mean(0), axis=1)
+        near = idx[np.argsort(d, kind="stable")]
+        picked = [int(near[0])]
+        half = near[: max(2, (len(near) + 1) // 2)]
+        if per_group > 1 and len(half) > 1:
+            far = half[np.argmax(np.linalg.norm(xy[half] - xy[picked[0]], axis=1))]
+            picked.append(int(far))
+        out += picked[:per_group]
+    return out
+
+
+def find_word(words: list[str], query: str) -> int | None:
+    """The index of ``query`` among the map's words (case and surrounding spaces ignored), or None."""
+    q = query.strip().lower()
+    for i, w in enumerate(words):
+        if w.lower() == q:
+            return i
+    return None
+
+
+def neighbours(teacher: np.ndarray, student: np.ndarray, index: int, k: int = 8) -> dict:
+    """The word ``index``'s k nearest teacher neighbours (cosine, among the probe tokens) and its k nearest
+    student neighbours (E_s W_e), as index lists, and the ones they share: the lab's kNN overlap, for one word."""
+    def nearest(x: np.ndarray) -> list[int]:
+        z = np.asarray(x, dtype=np.float64)
+        z = z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+        sim = z @ z[index]  # (P, d) @ (d,) -> (P,)
+        sim[index] = -np.inf
+        kk = min(k, len(z) - 1)
+        return [int(i) for i in np.argsort(-sim, kind="stable")[:kk]]
+    t, s = nearest(teacher), nearest(student)
+    shared = [i for i in t if i in set(s)]
+    return {"teacher": t, "student": s, "shared": shared, "overlap": len(shared) / max(1, len(t))}
 
 
 def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
-               frames: list[tuple[int, np.ndarray]], method: str = "PCA", animate: bool = False) -> go.Figure:
+               frames: list[tuple[int, np.ndarray]], method: str = "PCA", animate: bool = False,
+               shown: list[str] | None = None, found: str | None = None) -> go.Figure:
     """Teacher tokens (dots) and student tokens E_s W_e (open diamonds) in one 2-D layout fitted on the
-    teacher, coloured by word group and joined by thin lines. With ``animate``, a slider and a play button
-    replay ``frames`` [(step, (P, 2) student coordinates)]; otherwise the newest frame is shown.
+    teacher, coloured by word group and joined by thin lines; at most MAX_GROUPS groups (``shown``, else
+    ``default_groups``), each group's name at its teacher centroid and ANCHORS of its words written on the map.
+    ``found``: a word whose teacher and student points are ringed. With ``animate``, a slider and a play button
+    replay ``frames`` [(step, (P, 2) student coordinates)] in the browser; otherwise the newest frame is shown.
 
-    Traces: 0 the links, 1 every teacher token, 2 every student token (one colour per point, so a frame of the
-    replay is two traces however many groups), then one legend entry per group."""
-    names = list(dict.fromkeys(groups))
-    colour_of = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(names)}
+    Traces: 0 the links, 1 the teacher tokens, 2 the student tokens (one colour per point, so a frame of the
+    replay is two traces however many groups), 3 the anchor words, then (with ``found``) 4 its teacher point and
+    5 its student point. No legend: the names are on the map and the title says which mark is which."""
+    all_groups = list(dict.fromkeys(groups))
+    shown = [g for g in (shown if shown else default_groups(teacher_xy, groups)) if g in all_groups][:MAX_GROUPS]
+    keep = np.flatnonzero(np.isin(np.asarray(groups), shown)) if shown else np.arange(len(words))
+    words_k, groups_k = [words[i] for i in keep], [groups[i] for i in keep]
+    colour_of = {g: theme.OKABE_ITO[i % MAX_GROUPS] for i, g in enumerate(shown)}
     # One number per token and a stepped colour scale: plotly checks a numeric array at once, where a list of
-    # 1,000 colour strings is checked string by string (most of a refresh's time).
-    index = {g: i for i, g in enumerate(names)}
-    codes = np.array([index[g] for g in groups], dtype=np.int32)
-    scale = [[i / max(1, len(names) - 1), colour_of[g]] for i, g in enumerate(names)] if len(names) > 1 else \
-        [[0.0, colour_of[names[0]]], [1.0, colour_of[names[0]]]]
-    colours = dict(color=codes, colorscale=scale, cmin=0, cmax=max(1, len(names) - 1), showscale=False)
-    txy = _f32(teacher_xy)
-    last = frames[-1][1] if frames else np.full_like(txy, np.nan)
-    links, student = _moving(txy, last)
+    # colour strings is checked string by string.
+    codes = np.array([shown.index(g) for g in groups_k], dtype=np.int32)
+    top = max(1, len(shown) - 1)
+    scale = [[i / top, colour_of[g]] for i, g in enumerate(shown)] if len(shown) > 1 else \
+        [[0.0, colour_of[shown[0]]], [1.0, colour_of[shown[0]]]]
+    colours = dict(color=codes, colorscale=scale, cmin=0, cmax=top, showscale=False)
+    full = np.asarray(teacher_xy, dtype=np.float64)
+    span = float(np.ptp(full)) or 1.0
+    txy = _round(full[keep], span)
+    kept_frames = [(step, np.asarray(sxy)[keep]) for step, sxy in frames]
+    last = kept_frames[-1][1] if kept_frames else np.full_like(txy, np.nan)
+    hit = find_word(words, found) if found else None  # ringed even when its group is not shown
+    hit_at = (lambda sxy: np.asarray(sxy, dtype=float)[hit:hit + 1]) if hit is not None else (lambda sxy: None)
+    links, student, *student_hit = _moving(txy, last, hit_at(frames[-1][1] if frames else full[:0]))
+    anchors = anchor_words(txy, words_k, groups_k, shown)
     data = [
         links | dict(mode="lines", hoverinfo="skip", showlegend=False, name="links",
                      line=dict(color="rgba(120,120,120,0.35)", width=0.7)),
         dict(type="scatter", x=txy[:, 0], y=txy[:, 1], mode="markers", name="teacher", showlegend=False,
-             text=words, customdata=groups, marker=colours | dict(size=8, opacity=0.75),
+             text=words_k, customdata=groups_k, marker=colours | dict(size=9, opacity=0.8),
              hovertemplate="<b>%{text}</b><br>teacher · %{customdata}<extra></extra>"),
-        student | dict(mode="markers", name="student", showlegend=False, text=words, customdata=groups,
-                       marker=colours | dict(size=8, symbol="diamond-open", line=dict(width=1.6)),
+        student | dict(mode="markers", name="student", showlegend=False, text=words_k, customdata=groups_k,
+                       marker=colours | dict(size=9, symbol="diamond-open", line=dict(width=1.6)),
                        hovertemplate="<b>%{text}</b><br>student · %{customdata}<extra></extra>"),
-    ] + [dict(type="scatter", x=[None], y=[None], mode="markers", name=g, marker=dict(color=colour_of[g], size=8),
-              hoverinfo="skip") for g in names]
-    replay = animate and len(frames) > 1
-    step_now = frames[-1][0] if frames else 0
+        dict(type="scatter", x=txy[anchors, 0], y=txy[anchors, 1], mode="text", name="anchor words",
+             showlegend=False, text=[words_k[i] for i in anchors], textposition="bottom center", hoverinfo="skip",
+             textfont=dict(color=[colour_of[groups_k[i]] for i in anchors])),
+    ]
+    if hit is not None:
+        ring = dict(color="rgba(0,0,0,0)", size=22, line=dict(color=HIGHLIGHT, width=3))
+        word = words[hit]
+        data.append(dict(type="scatter", x=_f32(full[hit:hit + 1, 0]), y=_f32(full[hit:hit + 1, 1]),
+                         mode="markers+text", name=f"{word} (teacher)", showlegend=False, text=[f"<b>{word}</b>"],
+                         textposition="top center", textfont=dict(color=HIGHLIGHT), marker=ring | dict(symbol="circle"),
+                         hovertemplate=f"<b>{word}</b><br>teacher<extra></extra>"))
+        if student_hit:
+            data.append(student_hit[0] | dict(mode="markers", name=f"{word} (student)", showlegend=False,
+                                              marker=ring | dict(symbol="diamond"),
+                                              hovertemplate=f"<b>{word}</b><br>student<extra></extra>"))
+    cents = group_centroids(txy, groups_k)
+    names = [dict(x=float(cents[g][0][0]), y=float(cents[g][0][1]), text=f"<b>{g}</b>", showarrow=False, yshift=16,
+                  font=dict(color=colour_of[g]), bgcolor="rgba(255,255,255,0.75)", borderpad=2)
+             for g in shown if g in cents]
+    replay = animate and len(kept_frames) > 1
+    step_now = kept_frames[-1][0] if kept_frames else 0
+    # While replaying, the slider says the step (title and slider can then never disagree).
+    when = "replay" if replay else f"step {step_now}"
     layout = _layout(
-        f"Token map ({method}, fitted on the teacher) · ● teacher  ◇ student E_s W_e · step {step_now}", height=560,
-        # a colour key: entries are not switches (the tokens are one trace per kind)
-        legend=dict(orientation="v", x=1.01, xanchor="left", y=1.0, yanchor="top", font=dict(size=11),
-                    itemclick=False, itemdoubleclick=False),
-        margin=dict(l=30, r=20, t=48, b=110 if replay else 30),
+        f"Token map ({method}, fitted on the teacher) · ● teacher ◇ student · {when}", height=560,
+        showlegend=False, annotations=names,
+        margin=dict(l=30, r=20, t=56, b=110 if replay else 30),
         xaxis=dict(showticklabels=False, title=dict(text=f"{method} 1"), zeroline=False),
         yaxis=dict(showticklabels=False, title=dict(text=f"{method} 2"), zeroline=False, scaleanchor="x",
                    scaleratio=1),
     )
     out = None
     if replay:
-        layout |= _replay_controls(frames)
-        out = [dict(data=_moving(txy, sxy), traces=[0, 2], name=str(step)) for step, sxy in frames]
+        layout |= _replay_controls(kept_frames)
+        moving = [0, 2] + ([5] if len(data) > 5 else [])
+        out = [dict(data=_moving(txy, sxy[keep], hit_at(sxy)), traces=moving, name=str(step)) for step, sxy in frames]
     return _figure(data, layout, out)
 
 
@@ -215,7 +330,7 @@ def _replay_controls(frames) -> dict:
                           buttons=[dict(label="▶ Play", method="animate", args=[None, opts | {"fromcurrent": False}]),
                                    dict(label="❚❚", method="animate", args=[[None], still])])],
         sliders=[dict(active=len(frames) - 1, x=0.26, len=0.74, y=-0.07, yanchor="top", pad=dict(t=4),
-                      currentvalue=dict(prefix="replay · step ", font=dict(size=12), xanchor="right"),
+                      currentvalue=dict(prefix="step ", xanchor="right"),
                       steps=[dict(label=str(s), method="animate", args=[[str(s)], still]) for s, _ in frames])],
     )
 

@@ -42,6 +42,9 @@ def _template(name: str) -> go.layout.Template:
         legend=dict(font=dict(size=legend), bgcolor="rgba(0,0,0,0)"),
         hoverlabel=dict(font=dict(size=max(tick, 13), family=FAMILY)),
         annotationdefaults=dict(font=dict(size=tick, color=MUTED)),
+        # Plotly's toolbar shows on hover in the top-right corner; standing upright down the right edge it no
+        # longer covers the end of a title (it did "Word similarity kept (Spearman rho)" at 1,280 px).
+        modebar=dict(orientation="v", bgcolor="rgba(255,255,255,0.7)"),
         xaxis=white.get("xaxis", {}) | axis,
         yaxis=white.get("yaxis", {}) | axis,
     )
@@ -56,6 +59,11 @@ def register() -> None:
 
 
 register()
+
+
+# st.plotly_chart(..., config=theme.CONFIG): no plotly logo, and the toolbar's download gives a PNG at twice the
+# drawn size (what a slide wants), named for the figure.
+CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 def sizes(present: bool = False) -> dict:

@@ -107,6 +107,7 @@ class LabView:
     frames_umap: list[tuple[int, np.ndarray]] = field(default_factory=list)
     version: int = 0
     converged: str | None = None  # why the run ended before its last step, in one sentence
+    probe_student: np.ndarray | None = None  # (P, d_t) E_s W_e of the probe tokens at the newest snapshot
 
     @property
     def latest(self) -> dict | None:
@@ -215,7 +216,7 @@ class LabWorker:
             return LabView(self._status, self._message, self._error, self._config, self._setup,
                            list(self._history), list(self._we_sv), self._product_sv,
                            list(self._frames_pca), list(self._frames_umap), self._version,
-                           self._engine.converged if self._engine is not None else None)
+                           self._engine.converged if self._engine is not None else None, self._probe_student)
 
     @property
     def status(self) -> str:
@@ -258,6 +259,7 @@ class LabWorker:
         self._message = self._error = None
         self._pending_steps, self._pending_lr, self._working = 0, None, False
         self._history, self._we_sv, self._product_sv = [], [], None
+        self._probe_student = None  # the newest snapshot's (P, d_t): the map's "find a word" neighbours
         self._frames_pca, self._frames_umap, self._map_todo = [], [], None
         self._version = getattr(self, "_version", 0) + 1
         self._release_slot()
@@ -381,6 +383,7 @@ class LabWorker:
             if xy is not None:
                 self._frames_pca = _thin(self._frames_pca + [(snap.step, xy)], MAX_FRAMES)
                 self._map_todo = (gen, snap.step, snap.probe_student)
+                self._probe_student = snap.probe_student
             self._version += 1
             self._cond.notify_all()
 
