@@ -5,6 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from . import theme
+
 COLORS = {"distilled": "#0f9d8a", "random": "#8a8f98", "teacher_pca": "#e0a030"}
 LABELS = {"distilled": "distilled start", "random": "random start", "teacher_pca": "teacher-PCA start"}
 
@@ -56,7 +58,7 @@ def learning_curves(curves, title: str = "", target: float | None = None, chance
                       annotation_text=f"chance {chance:.0%}", annotation_position="top right")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(title_text="fine-tuning step")
-    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=60, b=10), template="plotly_white",
+    fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=60, b=10), template=theme.NAME,
                       legend=dict(orientation="h", y=-0.25))
     return fig
 
@@ -88,7 +90,7 @@ def steps_to_target(summaries, max_steps: int, targets: dict[str, float]) -> go.
                                          showlegend=miss_legend, hovertemplate="not reached in %{y} steps<extra></extra>"),
                               row=1, col=col)
     fig.update_yaxes(title_text="steps (x: not reached)", row=1, col=1, rangemode="tozero")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white", boxmode="group",
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME, boxmode="group",
                       legend=dict(orientation="h", y=-0.2))
     return fig
 

@@ -63,7 +63,8 @@ def loss_figure(history: list[dict], floor: float) -> go.Figure:
     hi = max(values or [1.0])
     layout = _layout("Loss falls toward the floor",
                      yaxis=dict(title=dict(text="MSE (log scale)"),
-                                range=[math.log10(lo) - 0.15, math.log10(hi) + 0.1]) | theme.log_ticks(lo, hi),
+                                range=[math.log10(lo) - 0.15, math.log10(hi) + 0.1])
+                     | theme.log_ticks(lo / 10 ** 0.15, hi * 10 ** 0.1),
                      xaxis=dict(title=dict(text="step"), rangemode="tozero"))
     if floor > 0:  # named in the legend, not written on the plot: the curves end on this line
         data.append(dict(type="scatter", x=[0, max(steps) if steps else 1], y=[floor, floor], mode="lines",
@@ -197,21 +198,21 @@ def default_groups(teacher_xy: np.ndarray, groups: list[str], n: int = MAX_GROUP
 
 def anchor_words(teacher_xy: np.ndarray, words: list[str], groups: list[str], shown: list[str],
                  per_group: int = ANCHORS) -> list[int]:
-    """Indices of ``per_group`` words to write on the map per shown group: its most typical word (nearest its
-    centroid) and, from the nearer half, the one farthest from that first word (so the two labels do not touch)."""
+    """Indices of ``per_group`` words to write on the map per shown group: typical words (neither at the centroid,
+    where the group's name is written, nor outliers), the two of them farthest apart so their labels do not touch."""
     xy, labels, out = np.asarray(teacher_xy, dtype=float), np.asarray(groups), []
     for g in shown:
         idx = np.flatnonzero(labels == g)
-        if not len(idx):
+        if len(idx) <= per_group:
+            out += [int(i) for i in idx]
             continue
         d = np.linalg.norm(xy[idx] - xy[idx].mean(0), axis=1)
-        near = idx[np.argsort(d, kind="stable")]
-        picked = [int(near[0])]
-        half = near[: max(2, (len(near) + 1) // 2)]
-        if per_group > 1 and len(half) > 1:
-            far = half[np.argmax(np.linalg.norm(xy[half] - xy[picked[0]], axis=1))]
-            picked.append(int(far))
-        out += picked[:per_group]
+        order = idx[np.argsort(d, kind="stable")]
+        lo, hi = int(0.3 * len(order)), max(int(0.8 * len(order)), int(0.3 * len(order)) + per_group)
+        pool = order[lo:hi]
+        gaps = np.linalg.norm(xy[pool][:, None] - xy[pool][None], axis=-1)  # (n, n)
+        a, b = np.unravel_index(np.argmax(gaps), gaps.shape)
+        out += [int(pool[a]), int(pool[b])][:per_group]
     return out
 
 
@@ -237,6 +238,14 @@ def neighbours(teacher: np.ndarray, student: np.ndarray, index: int, k: int = 8)
     t, s = nearest(teacher), nearest(student)
     shared = [i for i in t if i in set(s)]
     return {"teacher": t, "student": s, "shared": shared, "overlap": len(shared) / max(1, len(t))}
+
+
+def _ink_on(hex_colour: str) -> str:
+    """White on a dark label, the ink colour on a light one (relative luminance, WCAG's formula)."""
+    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#ffffff" if (1.05 / (lum + 0.05)) >= 4.5 else theme.INK
 
 
 def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
@@ -283,7 +292,7 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
                        hovertemplate="<b>%{text}</b><br>student · %{customdata}<extra></extra>"),
         dict(type="scatter", x=txy[anchors, 0], y=txy[anchors, 1], mode="text", name="anchor words",
              showlegend=False, text=[words_k[i] for i in anchors], textposition="bottom center", hoverinfo="skip",
-             textfont=dict(color=[colour_of[groups_k[i]] for i in anchors])),
+             textfont=dict(color=theme.INK)),
     ]
     if hit is not None:
         ring = dict(color="rgba(0,0,0,0)", size=22, line=dict(color=HIGHLIGHT, width=3))
@@ -297,8 +306,10 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
                                               marker=ring | dict(symbol="diamond"),
                                               hovertemplate=f"<b>{word}</b><br>student<extra></extra>"))
     cents = group_centroids(txy, groups_k)
-    names = [dict(x=float(cents[g][0][0]), y=float(cents[g][0][1]), text=f"<b>{g}</b>", showarrow=False, yshift=16,
-                  font=dict(color=colour_of[g]), bgcolor="rgba(255,255,255,0.75)", borderpad=2)
+    # Each name on a label of its group's colour, in white or ink, whichever reads on it (yellow text on white
+    # does not).
+    names = [dict(x=float(cents[g][0][0]), y=float(cents[g][0][1]), text=f"<b>{g}</b>", showarrow=False,
+                  font=dict(color=_ink_on(colour_of[g])), bgcolor=colour_of[g], borderpad=3, opacity=0.92)
              for g in shown if g in cents]
     replay = animate and len(kept_frames) > 1
     step_now = kept_frames[-1][0] if kept_frames else 0

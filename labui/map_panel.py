@@ -56,8 +56,10 @@ def neighbour_lists(setup, probe_student, word: str, k: int = K) -> None:
                f"({nb['overlap']:.0%}, in bold); the lab's kNN overlap is this share averaged over every probe word.")
 
 
-def token_map(view, method: str) -> None:
-    """Group choice and "find a word" above the map, the neighbour lists under it."""
+def token_map(view, method: str, draw=None) -> None:
+    """Group choice and "find a word" above the map, the neighbour lists under it. ``draw(fig, key)`` puts the
+    figure on the page (st.plotly_chart by default; a live-chart component can take its place). The traces that
+    move in a replay are 0 (links), 2 (student tokens) and, with a word found, 5 (its student ring)."""
     from labui import live_view as LV
 
     setup = view.setup
@@ -71,6 +73,9 @@ def token_map(view, method: str) -> None:
     key = (id(view.config), method, len(frames), frames[-1][0] if frames else None, animate, tuple(shown), word)
     fig = LV.cached_figure("map_panel", key, lambda: F.map_figure(teacher_xy, setup.words, setup.groups, frames,
                                                                   method, animate=animate, shown=shown, found=word))
-    st.plotly_chart(fig, width="stretch", key="lab_map", config=theme.CONFIG)
+    if draw is None:
+        st.plotly_chart(fig, width="stretch", key="lab_map", config=theme.CONFIG)
+    else:
+        draw(fig, "lab_map")
     if word:
         neighbour_lists(setup, view.probe_student, word)

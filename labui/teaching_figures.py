@@ -8,10 +8,18 @@ from plotly.subplots import make_subplots
 from distill_core.lessons.concepts import readable_token
 from distill_core.tinybert.losses import layer_map
 
+from . import theme
+
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 GREY = "#9ca3af"
-LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.2))
-LOG_Y = dict(type="log", dtick="D2", tickformat=".0e")  # labels at 1, 2, 5 x 10^k, all in one format
+# The app's template (labui/theme.py) gives fonts and sizes; the legend goes under the plot, where it wraps.
+LAYOUT = dict(template=theme.NAME, margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.2))
+
+
+def log_axis(*series) -> dict:
+    """A log axis over the positive values of ``series``: decades written in full, minor ticks unlabelled."""
+    vals = [float(v) for s in series for v in np.ravel(np.asarray(s, dtype=float)) if v > 0 and np.isfinite(v)]
+    return theme.log_ticks(min(vals), max(vals)) if vals else dict(type="log")
 
 
 def nice_ticks(hi: float, count: int = 5) -> list[float]:
@@ -43,7 +51,8 @@ def curves_figure(exp) -> go.Figure:
             fig.add_trace(go.Scatter(x=[c.steps[0], c.steps[-1]], y=[c.floor, c.floor], mode="lines",
                                      name=name, line=dict(color=color, dash="dash", width=1.5)))
     fig.update_xaxes(title="step")
-    fig.update_yaxes(title="MSE", **(LOG_Y if exp.log_y else {}))
+    values = [c.loss for c in exp.curves] + [[c.floor] for c in exp.curves if c.floor]
+    fig.update_yaxes(title="MSE", **(log_axis(*values) if exp.log_y else {}))
     return _style(fig, exp.title)
 
 
@@ -51,7 +60,7 @@ def bars_figure(values: dict[str, float], title: str, y_title: str, log_y: bool 
     names = list(values)
     fig = go.Figure(go.Bar(x=names, y=[values[k] for k in names], marker_color=PALETTE[: len(names)],
                            text=[f"{values[k]:.3g}" for k in names], textposition="outside"))
-    fig.update_yaxes(title=y_title, **(LOG_Y if log_y else {}))
+    fig.update_yaxes(title=y_title, **(log_axis(list(values.values())) if log_y else {}))
     return _style(fig, title, 380)
 
 
@@ -65,7 +74,8 @@ def singular_values_figure(sv: dict[str, np.ndarray]) -> go.Figure:
             fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, name=name, mode="lines+markers",
                                      line=dict(color=PALETTE[2 * (col - 1) + j], dash="dot" if j else "solid"),
                                      marker=dict(size=5 if j else 8, symbol="x" if j else "circle")), row=1, col=col)
-        fig.update_yaxes(title="singular value", row=1, col=col, **LOG_Y)
+        fig.update_yaxes(title="singular value", row=1, col=col,
+                         **log_axis(*[sv[name] for name in pairs[col - 1]]))
         fig.update_xaxes(title="index", row=1, col=col)
     return _style(fig, "Singular values under a change of basis A", 400)
 
@@ -109,7 +119,8 @@ def equal_loss_figure(arrays: dict[str, np.ndarray]) -> go.Figure:
         fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y.tolist(), mode="lines", name=key,
                                  line=dict(color="#111827", dash="dash", width=1.5)), row=1, col=2)
     for col in (1, 2):
-        fig.update_yaxes(title="singular value", row=1, col=col, **LOG_Y)
+        fig.update_yaxes(title="singular value", row=1, col=col, **log_axis(*[
+            v for k, v in arrays.items() if k.startswith("W_e, ") == (col == 1)]))
         fig.update_xaxes(title="index i", row=1, col=col)
     return _style(fig, "Equal loss, different W_e", 420)
 
@@ -160,13 +171,13 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
 
     def box(x, y, label, color, text_color="white"):
         fig.add_shape(type="rect", x0=x, y0=y, x1=x + w, y1=y + h, fillcolor=color, line=dict(color="white"), layer="below")
-        fig.add_annotation(x=x + w / 2, y=y + h / 2, text=label, showarrow=False, font=dict(color=text_color, size=12))
+        fig.add_annotation(x=x + w / 2, y=y + h / 2, text=label, showarrow=False, font=dict(color=text_color))
 
     def loss(y_t, y_s, label, color, width):
         fig.add_annotation(x=sx, y=y_s + h / 2, ax=tx + w, ay=y_t + h / 2, xref="x", yref="y", axref="x", ayref="y",
                            showarrow=True, arrowhead=0, arrowwidth=width, arrowcolor=color, text="")
-        fig.add_annotation(x=(tx + w + sx) / 2, y=(y_t + y_s) / 2 + h / 2 + 0.18, text=label, showarrow=False,
-                           font=dict(color=color, size=12))
+        fig.add_annotation(x=(tx + w + sx) / 2, y=(y_t + y_s) / 2 + h / 2 + 0.22, text=label, showarrow=False,
+                           font=dict(color=color))
 
     box(tx, 0, "embeddings  E_t (n, d_t)", "#1d4ed8")
     box(sx, 0, "embeddings  E_s (n, d_s)", "#15803d")
@@ -183,12 +194,12 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
         y_s = 1 + (m - 1) * teacher_layers / student_layers
         loss(g, y_s, "", "#9ca3af", 1.5)
         fig.add_annotation(x=(tx + w + sx) / 2, y=(g + y_s) / 2 + h / 2, showarrow=False, bgcolor="white",
-                           text=g_label(m, teacher_layers, student_layers), font=dict(color="#4b5563", size=11))
-    loss(top, top, "L_pred", "#d1d5db", 1.5)
+                           text=g_label(m, teacher_layers, student_layers), font=dict(color=theme.MUTED))
+    loss(top, top, "L_pred", theme.MUTED, 1.5)  # grey like the other losses, but dark enough to read
     fig.add_annotation(x=tx + w / 2, y=top + 1.0, text="<b>teacher</b>", showarrow=False)
     fig.add_annotation(x=sx + w / 2, y=top + 1.0, text="<b>student</b>", showarrow=False)
-    fig.add_annotation(x=tx + w / 2, y=-0.45, text="tokens: word + position + type", showarrow=False, font=dict(size=11))
-    fig.add_annotation(x=sx + w / 2, y=-0.45, text="the same tokens", showarrow=False, font=dict(size=11))
+    fig.add_annotation(x=tx + w / 2, y=-0.45, text="tokens: word + position + type", showarrow=False)
+    fig.add_annotation(x=sx + w / 2, y=-0.45, text="the same tokens", showarrow=False)
     fig.update_xaxes(visible=False, range=[-0.3, sx + w + 0.3])
     fig.update_yaxes(visible=False, range=[-0.8, top + 1.4])
     fig.update_layout(showlegend=False)
@@ -197,9 +208,12 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
 
 
 def stages_dot() -> str:
-    """TinyBERT's two stages as a graphviz DOT string (rendered by st.graphviz_chart in the browser)."""
+    """TinyBERT's two stages as a graphviz DOT string (rendered by st.graphviz_chart in the browser). Top to bottom:
+    laid out left to right it was scaled down to a page's width and its text became too small to read."""
     return """digraph {
-  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica", fillcolor="#eef2ff", color="#6366f1"];
+  rankdir=TB; nodesep=0.4; ranksep=0.35;
+  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=16, margin="0.25,0.12", fillcolor="#eef2ff", color="#6366f1"];
+  edge [penwidth=1.5];
   pre [label="pre-trained teacher\\n(general BERT)"];
   gd [label="stage 1: general distillation\\nlarge unlabelled text\\nL_emb + L_attn + L_hidn", fillcolor="#fee2e2", color="#dc2626"];
   gen [label="general small student"];
@@ -207,6 +221,7 @@ def stages_dot() -> str:
   td [label="stage 2: task distillation\\n(augmented) task data\\nL_emb + L_attn + L_hidn, then L_pred", fillcolor="#fee2e2", color="#dc2626"];
   out [label="task student\\n(W_e and the other maps discarded)", fillcolor="#dcfce7", color="#16a34a"];
   pre -> gd; gd -> gen; gen -> td; ft -> td; td -> out; pre -> ft [style=dashed];
+  {rank=same; gen; ft}
 }"""
 
 
@@ -223,10 +238,11 @@ def floor_vs_ds_figure(dims, floors: dict[str, np.ndarray], params: np.ndarray |
         fig.add_trace(go.Scatter(x=[int(d) for d in dims], y=[p / 1e6 for p in params], mode="lines",
                                  name="student parameters, millions (right axis)",
                                  line=dict(color=GREY, width=2, dash="dot")), secondary_y=True)
-    if teacher_dim:
-        fig.add_vline(x=teacher_dim, line_dash="dot", line_color=GREY, annotation_text="d_s = d_t")
-    fig.update_xaxes(title="student width d_s", type="log")
-    fig.update_yaxes(title="floor (MSE)", secondary_y=False, **LOG_Y)
+    if teacher_dim:  # the label in the top-left of the line, above the curves (which fall to zero there)
+        fig.add_vline(x=teacher_dim, line_dash="dot", line_color=GREY, annotation_text="d_s = d_t",
+                      annotation_position="top left")
+    fig.update_xaxes(title="student width d_s", **log_axis(dims))
+    fig.update_yaxes(title="floor (MSE)", secondary_y=False, **log_axis(*floors.values()))
     # Explicit round ticks: the automatic ones on this second axis came out at 0.59, 2.09, 3.59...
     ticks = nice_ticks(max(params) / 1e6) if params is not None and len(params) else [0.0]
     fig.update_yaxes(title="parameters (millions)", type="linear", secondary_y=True, showgrid=False,
@@ -242,8 +258,10 @@ def sweep_figure(dims, floors, reached_dims=(), reached=()) -> go.Figure:
     if len(reached):
         fig.add_trace(go.Scatter(x=list(reached_dims), y=list(reached), mode="markers+lines", name="reached by training",
                                  marker=dict(color=PALETTE[1], size=11), line=dict(color=PALETTE[1], width=1)))
-    fig.update_xaxes(title="student width d_s", type="log")
-    fig.update_yaxes(title="MSE", **LOG_Y)
+    # The widths trained, each written in full under its own point (1-2-5 ticks read "10 2 5 100" to students).
+    fig.update_xaxes(title="student width d_s", type="log", tickmode="array", tickvals=[int(d) for d in dims],
+                     ticktext=[str(int(d)) for d in dims], minor=dict(ticks="", showgrid=False))
+    fig.update_yaxes(title="MSE", **log_axis(floors, reached))
     return _style(fig, "Short training runs against the floor", 420)
 
 

@@ -81,14 +81,19 @@ def for_room(fig: go.Figure, present: bool = True) -> go.Figure:
 
 def log_ticks(lo: float, hi: float) -> dict:
     """Tick settings for a log axis from ``lo`` to ``hi`` (data units, both > 0): labels at whole decades written
-    in full (0.001, 0.01, ...), or, when the range spans under two decades, at 1-2-5 steps written in full, never a
-    bare mantissa ("2", "5") that reads as a value of its own. Minor ticks are drawn without labels."""
+    in full (0.001, 0.01, ...); where that gives fewer than three labels, at 1-2-5 steps, then at every 1-9 step,
+    each written in full: never a bare mantissa ("2", "5") that reads as a value of its own. Minor ticks are drawn
+    without labels."""
     lo, hi = max(min(lo, hi), 1e-30), max(lo, hi, 1e-30)
     a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    mantissas = (1,) if b - a >= 2 else (1, 2, 5)
-    vals = [m * 10.0 ** e for e in range(a, b + 1) for m in mantissas if lo / 1.0001 <= m * 10.0 ** e <= hi * 1.0001]
+    vals: list[float] = []
+    for mantissas in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        vals = [float(f"{m * 10.0 ** e:.6g}") for e in range(a, b + 1) for m in mantissas
+                if lo / 1.0001 <= m * 10.0 ** e <= hi * 1.0001]
+        if len(vals) >= 3:
+            break
     if len(vals) < 2:  # a very narrow range: its two ends, written in full
-        vals = [lo, hi]
+        vals = [float(f"{lo:.3g}"), float(f"{hi:.3g}")]
     plain = all(1e-3 <= v < 1e5 for v in vals)  # one format per axis: all plain, or all 1e-4 style
     return dict(type="log", tickmode="array", tickvals=vals, ticktext=[fmt_number(v, plain) for v in vals],
                 minor=dict(ticks="outside", ticklen=3, showgrid=False))

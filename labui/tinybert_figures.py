@@ -5,6 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from . import theme
+
 # Plotly draws <sub>/<sup> in titles as real sub- and superscripts (no MathJax needed).
 TERM_TITLES = {
     "embedding": "embedding: MSE(E<sub>s</sub> W<sub>e</sub>, E<sub>t</sub>)",
@@ -35,17 +37,26 @@ def loss_terms(points, weights: dict | None = None, window: int = 10) -> go.Figu
         row, col = i // 2 + 1, i % 2 + 1
         vals = np.array([getattr(p, term) for p in points], dtype=float)
         color = TERM_COLORS[term]
+        # Each panel has the same pair: the legend names it once (the colours are the panels' titles').
         fig.add_trace(go.Scatter(x=steps, y=vals, mode="lines", line=dict(color=color, width=1), opacity=0.3,
-                                 showlegend=False, hovertemplate="step %{x}: %{y:.4g}<extra>batch</extra>"),
+                                 name="each step's batch (thin)", legendgroup="batch", showlegend=i == 0,
+                                 hovertemplate="step %{x}: %{y:.4g}<extra>batch</extra>"),
                       row=row, col=col)
         fig.add_trace(go.Scatter(x=steps, y=smooth(vals, window), mode="lines", line=dict(color=color, width=2.5),
-                                 showlegend=False,
+                                 name=f"mean of the last {window} steps (thick)", legendgroup="mean",
+                                 showlegend=i == 0,
                                  hovertemplate="step %{x}: %{y:.4g}<extra>mean of " + str(window) + "</extra>"),
                       row=row, col=col)
-        fig.update_yaxes(type="log", row=row, col=col)
+        fig.update_yaxes(row=row, col=col, **_log_axis(vals))
     fig.update_xaxes(title_text="step", row=2)
-    fig.update_layout(height=560, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white")
+    fig.update_layout(height=600, margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME,
+                      legend=dict(orientation="h", y=-0.12))
     return fig
+
+
+def _log_axis(*series) -> dict:
+    vals = [float(v) for s in series for v in np.ravel(np.asarray(s, dtype=float)) if v > 0 and np.isfinite(v)]
+    return theme.log_ticks(min(vals), max(vals)) if vals else dict(type="log")
 
 
 ARM_STYLE = {1.0: dict(color="#0f9d8a", dash="solid"), 0.0: dict(color="#c2418a", dash="dash")}
@@ -58,26 +69,31 @@ def ablation_curves(arms) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=(
         "hidden states: MSE(H<sub>s</sub><sup>m</sup> W<sub>h</sub>, H<sub>t</sub><sup>g(m)</sup>) per layer m",
         "embeddings: MSE(E<sub>s</sub> W<sub>e</sub>, E<sub>t</sub>)"))
-    seen: set[float] = set()
+    seen: set[tuple] = set()
     for arm in arms:
         style = ARM_STYLE.get(arm.lambda_e, {})
         name = f"λ_e = {arm.lambda_e:g}" + (" (with L_emb)" if arm.lambda_e else " (without L_emb)")
         layers = len(arm.hidden[0]) if arm.hidden else 0
         for m in range(layers):
+            # The line's width says the layer (thin: layer 1, thicker: deeper): each (arm, layer) in the legend.
+            label = f"{name}, layer {m + 1}" + (" (thin)" if m == 0 else " (thick)" if m == layers - 1 else "")
             fig.add_trace(go.Scatter(
-                x=arm.steps, y=[h[m] for h in arm.hidden], mode="lines+markers", name=name, legendgroup=name,
-                showlegend=arm.lambda_e not in seen and m == 0, marker=dict(size=4 + 2 * m),
+                x=arm.steps, y=[h[m] for h in arm.hidden], mode="lines+markers", name=label,
+                legendgroup=f"{name} {m}", showlegend=(arm.lambda_e, m) not in seen, marker=dict(size=4 + 2 * m),
                 line=dict(color=style.get("color"), dash=style.get("dash"), width=1 + m),
                 hovertemplate=f"seed {arm.seed}, layer {m + 1}, step %{{x}}: %{{y:.4g}}<extra>{name}</extra>"),
                 row=1, col=1)
-        fig.add_trace(go.Scatter(x=arm.steps, y=arm.embedding, mode="lines", name=name, legendgroup=name,
-                                 showlegend=False, line=dict(color=style.get("color"), dash=style.get("dash")),
+            seen.add((arm.lambda_e, m))
+        fig.add_trace(go.Scatter(x=arm.steps, y=arm.embedding, mode="lines", name=f"{name}, embeddings",
+                                 legendgroup=f"{name} emb", showlegend=(arm.lambda_e, "emb") not in seen,
+                                 line=dict(color=style.get("color"), dash=style.get("dash")),
                                  hovertemplate=f"seed {arm.seed}, step %{{x}}: %{{y:.4g}}<extra>{name}</extra>"),
                       row=1, col=2)
-        seen.add(arm.lambda_e)
-    fig.update_yaxes(type="log")
+        seen.add((arm.lambda_e, "emb"))
+    fig.update_yaxes(**_log_axis(*[h for a in arms for h in a.hidden]), row=1, col=1)
+    fig.update_yaxes(**_log_axis(*[a.embedding for a in arms]), row=1, col=2)
     fig.update_xaxes(title_text="distillation step")
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME,
                       legend=dict(orientation="h", y=-0.2))
     return fig
 
@@ -93,13 +109,14 @@ def ablation_scores(arms, paper: list[dict], task_title: str) -> go.Figure:
         if mine:
             fig.add_trace(go.Bar(x=[label], y=[float(np.mean(mine))], marker_color=color, name=label,
                                  legendgroup=label, hovertemplate="mean %{y:.1f}<extra></extra>"), row=1, col=1)
-            fig.add_trace(go.Scatter(x=[label] * len(mine), y=mine, mode="markers", showlegend=False,
+            fig.add_trace(go.Scatter(x=[label] * len(mine), y=mine, mode="markers", name="each seed",
+                                     legendgroup="seeds", showlegend=lam == 1.0,
                                      marker=dict(color="#222", size=7),
                                      hovertemplate="a seed: %{y:.1f}<extra></extra>"),
                           row=1, col=1)
         fig.add_trace(go.Bar(x=[r["task"] for r in paper], y=[r[label] for r in paper], name=label,
                              marker_color=color, legendgroup=label, showlegend=not mine, opacity=0.8,
                              hovertemplate="%{x}: %{y}<extra>" + label + "</extra>"), row=1, col=2)
-    fig.update_layout(height=360, barmode="group", margin=dict(l=10, r=10, t=50, b=10), template="plotly_white",
+    fig.update_layout(height=360, barmode="group", margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME,
                       legend=dict(orientation="h", y=-0.2))
     return fig

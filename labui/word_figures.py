@@ -55,5 +55,5 @@ def rho_vs_ds_figure(optimum: dict[int, dict], teacher: dict, student: dict[int,
                                                ticktext=[str(d) for d in dims]),
                      yaxis=dict(title="Spearman rho", range=[0, 1.0]),
                      annotations=[dict(text=note, x=1, y=0.02, xref="paper", yref="paper", xanchor="right",
-                                       showarrow=False, font=dict(size=10, color=FLOOR))] if note else [])
+                                       showarrow=False, font=dict(color=FLOOR))] if note else [])
     return _figure(data, layout)

@@ -53,7 +53,7 @@ for note in state.start(PAGE, SETTINGS):
 k = {s.name: state.bind(PAGE, s.name) for s in SETTINGS}
 S = {s.name: s for s in SETTINGS}
 with st.form("downstream"):
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns([3, 2, 2])  # the chips' column wide enough for "Sentence topics" at 1,000 px
     c1.multiselect("Students", VARIANTS, key=k["students"], format_func=LABELS.get)
     c1.multiselect("Tasks", list(TASK_TITLES), key=k["tasks"], format_func=TASK_TITLES.get)
     c2.slider("Seeds per student", 1, 5, key=k["seeds"], help="Fine-tuning seeds: the band shows their spread.")

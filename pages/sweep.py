@@ -72,7 +72,8 @@ for d in SWEEP_DIMS:
                  "student parameters (4 layers)": f"{p['total'] / 1e6:.2f} M",
                  "of which embeddings": f"{p['embeddings'] / 1e6:.2f} M",
                  "W_e (discarded)": f"{p['W_e (discarded)']:,}"})
-st.dataframe(pd.DataFrame(rows).style.format({k: tf.sig for k in rows[0] if k.startswith("floor")}), hide_index=True)
+# A static table: its headers wrap, so all seven columns fit at 1,280 px (a scrolling grid hid the last one).
+st.table(pd.DataFrame(rows).style.format({k: tf.sig for k in rows[0] if k.startswith("floor")}).hide(axis="index"))
 st.caption(f"The teacher has {teacher_params(teacher.config)['total'] / 1e6:.1f} M parameters. The floor is zero "
            f"once d_s reaches d_t = {d_t}: a square W_e can be invertible.")
 

@@ -44,8 +44,8 @@ def test_the_map_shows_at_most_eight_groups_with_their_names_written_on_it():
         g = a.text.replace("<b>", "").replace("</b>", "")
         c = xy[labels == g].mean(0)
         assert (a.x, a.y) == pytest.approx((c[0], c[1]), abs=float(1e-2 * np.ptp(xy)))
-        assert a.font.color in theme.OKABE_ITO
-    assert len({a.font.color for a in fig.layout.annotations}) == F.MAX_GROUPS
+        assert a.bgcolor in theme.OKABE_ITO
+    assert len({a.bgcolor for a in fig.layout.annotations}) == F.MAX_GROUPS
     anchors = fig.data[3]
     assert anchors.mode == "text" and len(anchors.text) == 2 * F.MAX_GROUPS
     # no legend-only traces: every trace has points on the map

@@ -81,7 +81,7 @@ def test_map_figure_joins_each_student_token_to_its_teacher_token():
     assert np.allclose(dots.x, teacher[:, 0], atol=1e-3) and np.allclose(diamonds.y, frames[-1][1][:, 1], atol=1e-3)
     # one colour per group: the stepped scale maps group k's code to the k-th Okabe-Ito colour, named on the map
     scale = dict((round(v, 6), c) for v, c in dots.marker.colorscale)
-    names = {a.text.strip("</b>"): a.font.color for a in fig.layout.annotations}
+    names = {a.text.strip("</b>"): a.bgcolor for a in fig.layout.annotations}
     assert sorted(names) == ["g0", "g1", "g2"]
     for i, g in enumerate(groups):
         code = dots.marker.color[i]

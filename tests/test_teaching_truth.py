@@ -136,7 +136,7 @@ def test_sweep_names_the_rows_of_each_floor():
     body = texts(at)
     assert "all 30,522 rows of the teacher's word table" in body
     assert "n = 3,436" in body                       # the short runs' rows, the same as Concepts and Interview prep
-    headers = list(at.dataframe[0].value.columns)
+    headers = list(at.table[0].value.columns)  # a static table now (its headers wrap at 1,280 px)
     assert "floor, vocab (n = 30,522)" in headers and any(h.startswith("floor, sequence (n = ") for h in headers)
 
 
