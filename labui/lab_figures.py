@@ -352,7 +352,7 @@ def floor_is_zero(floor: float, scale: float) -> bool:
 
 
 # -- 4. the live caption -------------------------------------------------------------------------------------
-def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10) -> str:
+def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10, view=None) -> str:
     """One or two sentences that say what is happening, in words."""
     if latest is None:  # no snapshot yet: the words follow the status, as the badge beside them does
         return {"preparing": "Preparing the targets and the student...",
@@ -365,10 +365,9 @@ def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10
     where = f"Step {step} of {total_steps}"
     if not math.isfinite(ratio) or floor_is_zero(latest.get("floor", 1.0), latest.get("loss", 1.0)):
         gap = "the floor is zero here, so any loss above it is room to improve"
-    elif ratio < 1.05:
-        gap = f"the loss is {ratio:.2f}× the floor: the student holds all that d_s dimensions can hold"
-    else:
-        gap = f"the loss is {ratio:.1f}× the floor"
+    else:  # from the ratio and the spectrum together (labui.run_summary), rounded as the tile rounds it
+        from .run_summary import caption_gap
+        gap = caption_gap(ratio, view)
     agree = f"{knn:.0%} of each token's {k} nearest neighbours agree with the teacher's"
     tail = {"paused": " (paused).", "done": ". Run finished.", "queued": " (waiting for a slot)."}.get(status, ".")
     return f"{where}: {gap}; {agree}{tail}"

@@ -107,7 +107,7 @@ def test_map_figure_replays_frames_with_slider_and_play():
 def test_live_caption_says_it_in_words():
     h = history()
     text = F.live_caption(h[3] | {"ratio": 1.8, "knn_overlap": 0.62}, "running", 300)
-    assert text.startswith("Step 15 of 300") and "1.8× the floor" in text and "62%" in text
+    assert text.startswith("Step 15 of 300") and "1.80× the floor" in text and "62%" in text  # rounded as the tile: 2 decimals
     assert "Start" in F.live_caption(None, "idle", 300)
     assert "paused" in F.live_caption(h[-1], "paused", 300)
 
