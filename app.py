@@ -19,9 +19,12 @@ PAGES = [
     ("pages/interview.py", "Interview prep", ":material/quiz:"),
     ("pages/downstream.py", "Downstream", ":material/extension:"),
     ("pages/tinybert.py", "TinyBERT losses", ":material/layers:"),
+    ("pages/lesson.py", "Lesson", ":material/co_present:"),
 ]
 
 nav = st.navigation(
     [st.Page(str(HERE / f), title=t, icon=i, default=(f == "pages/home.py")) for f, t, i in PAGES if (HERE / f).exists()]
 )
+from labui import presenter  # noqa: E402  (the presenter view: every page, right after the navigation)
+presenter.apply()
 nav.run()

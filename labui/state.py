@@ -15,6 +15,7 @@ one value. Notes, caps and per-page keys would need this code anyway.
 """
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -97,11 +98,30 @@ def key(page: str, name: str) -> str:
     return f"{page}_{name}"
 
 
+# Link parameters every page accepts: the presenter view, and the lesson's step and speaker-notes view.
+APP_WIDE = ("present", "step", "notes")
+
+
+def unknown_notes(names, known) -> list[str]:
+    """One note per link parameter the page does not know, naming the closest known name when there is one."""
+    known = sorted(set(known))
+    notes = []
+    for name in names:
+        if name in known:
+            continue
+        shown = name.encode("unicode_escape").decode()[:40]  # control characters shown, not acted on
+        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+        notes.append(f"Unknown setting '{shown}': did you mean '{close[0]}'? It was ignored." if close else
+                     f"Unknown setting '{shown}': no setting of this page has a similar name. It was ignored.")
+    return notes
+
+
 def start(page: str, settings: list[Setting]) -> list[str]:
-    """Before a page draws its widgets: seed its values from the URL once per session. Returns the link's notes."""
+    """Before a page draws its widgets: seed its values from the URL once per session. Returns the link's notes:
+    one per value that could not be used as given and one per parameter the page does not know."""
     values = st.session_state.get(_store(page))
     if values is None:
-        notes: list[str] = []
+        notes: list[str] = unknown_notes(list(st.query_params), [s.name for s in settings if s.in_url] + list(APP_WIDE))
         values = {}
         for s in settings:
             raw = st.query_params.get(s.name) if s.in_url else None
@@ -111,6 +131,18 @@ def start(page: str, settings: list[Setting]) -> list[str]:
     for s in settings:
         values.setdefault(s.name, s.default)
     return st.session_state[f"_{page}_notes"]
+
+
+def values_of(page: str, settings: list[Setting]) -> dict:
+    """Another page's kept values, seeded with the defaults if that page has not run in this session (a link to
+    this page says nothing about that page's settings: no URL is read, no note is made)."""
+    if st.session_state.get(_store(page)) is None:
+        st.session_state[_store(page)] = {s.name: s.default for s in settings}
+        st.session_state[f"_{page}_notes"] = []
+    values = st.session_state[_store(page)]
+    for s in settings:
+        values.setdefault(s.name, s.default)
+    return values
 
 
 def bind(page: str, name: str) -> str:

@@ -30,6 +30,12 @@ try:
 except Exception:  # the page run on its own, outside the app's navigation
     st.markdown("New to distillation? Open the **Primer** from the navigation.")
 
+try:
+    st.page_link("pages/lesson.py", label="Teach this in class: the lesson, one screen a step, by keyboard or clicker",
+                 icon=":material/co_present:")
+except Exception:  # the page run on its own, outside the app's navigation
+    st.markdown("Teach this in class: open the **Lesson** from the navigation.")
+
 st.subheader("The 30-second tour")
 c1, c2, c3 = st.columns(3)
 c1.markdown(
