@@ -1,12 +1,12 @@
-"""Embedding distillation lab: `streamlit run app.py`."""
+"""Embedding distillation lab: `streamlit run app.py`.
+
+Nothing heavy is imported here: the navigation is drawn first, and torch, transformers, the teacher and UMAP load
+in the background once the first page is on screen (labui/warmup.py)."""
 from pathlib import Path
 
 import streamlit as st
 
-from labui.common import preload_default_run
-
 st.set_page_config(page_title="Embedding distillation lab", page_icon=":material/science:", layout="wide")
-preload_default_run()  # the teacher loads while the first visitor reads the home page, not at the first Start
 
 HERE = Path(__file__).parent
 # (file, title, icon); Material icons ship with Streamlit's own font, so they render without emoji fonts.
@@ -19,12 +19,15 @@ PAGES = [
     ("pages/interview.py", "Interview prep", ":material/quiz:"),
     ("pages/downstream.py", "Downstream", ":material/extension:"),
     ("pages/tinybert.py", "TinyBERT losses", ":material/layers:"),
-    ("pages/lesson.py", "Lesson", ":material/co_present:"),
+    ("pages/glossary.py", "Glossary", ":material/dictionary:"),
 ]
 
 nav = st.navigation(
     [st.Page(str(HERE / f), title=t, icon=i, default=(f == "pages/home.py")) for f, t, i in PAGES if (HERE / f).exists()]
 )
-from labui import presenter  # noqa: E402  (the presenter view: every page, right after the navigation)
-presenter.apply()
-nav.run()
+try:
+    nav.run()
+finally:  # also when the page stops or reruns: the first visit starts the warm-up, after its page was drawn
+    from labui.warmup import warm_up_after_first_page
+
+    warm_up_after_first_page()

@@ -1,21 +1,22 @@
-"""What every page shares: the cached teacher, the error box, the page template's header."""
+"""What every page shares: the cached teacher, the error box, the page template's header.
+
+Importing this module is cheap (no torch, no transformers): a page that needs no teacher, Home first of all, draws
+at once on a fresh server, and the heavy modules load when a function here first needs them."""
 from __future__ import annotations
 
 import gc
-import os
-import threading
 
 import streamlit as st
 
-from distill_core.device import resolve_device
 from distill_core.errors import DistillError
-from distill_core.teacher import load_teacher
 from labui.entry import run_inside_app
 
 
 @st.cache_resource(show_spinner="Loading the teacher (once per server)...")
 def cached_teacher(source: str = "bundled", device: str = "cpu"):
     """The teacher, loaded once per process and shared read-only by every session."""
+    from distill_core.teacher import load_teacher
+
     teacher = load_teacher(source, device)
     settle_heap()
     return teacher
@@ -38,38 +39,10 @@ def settle_heap() -> None:
 GC_THRESHOLD = 50_000
 
 
-_PRELOAD: dict = {"thread": None}
-_PRELOAD_LOCK = threading.Lock()
-
-
-def preload_default_run() -> threading.Thread:
-    """Load the bundled teacher and build the lab's default targets (and their floor) in a background thread when
-    the server starts, once per process: the first Start then only builds the student (first point within a
-    second) instead of loading a BERT for 10-20 s. Pages that need the teacher earlier simply wait for the same
-    cached value (st.cache_resource computes each key once)."""
-    with _PRELOAD_LOCK:
-        if _PRELOAD["thread"] is None:
-            off = os.environ.get("LAB_PRELOAD", "1") == "0"  # tests build their own teachers
-            _PRELOAD["thread"] = threading.Thread(target=(lambda: None) if off else _preload, name="teacher-preload",
-                                                  daemon=True)
-            _PRELOAD["thread"].start()
-        return _PRELOAD["thread"]
-
-
-def _preload() -> None:
-    from distill_core.config import DistillConfig
-    from labui.worker import shared_targets
-
-    try:
-        config = DistillConfig()
-        teacher = cached_teacher(config.teacher, str(resolve_device(config.device)))
-        shared_targets(teacher, config)
-    except Exception:  # nothing to report from here: the first Start loads it again and says what went wrong
-        pass
-
-
 def get_teacher(source: str = "bundled", device: str = "auto"):
     """The teacher or None, with the error shown in the page as one sentence."""
+    from distill_core.device import resolve_device
+
     try:
         return cached_teacher(source or "bundled", str(resolve_device(device)))
     except DistillError as exc:

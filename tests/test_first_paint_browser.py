@@ -1,0 +1,50 @@
+"""A fresh server's first page view, in Chromium: the sidebar never lists the pages by file name (Streamlit's legacy
+``pages/`` mode), from the very first response on; Home's title and the app's own page titles come instead."""
+from __future__ import annotations
+
+import re
+import time
+
+from helpers_browser import CONNECTED, app_server, chromium_browser
+
+# Installed before any of the page's own scripts run: records every text the sidebar's navigation ever shows.
+RECORD_NAV = """
+window.__nav = [];
+new MutationObserver(() => {
+  const nav = document.querySelector('[data-testid="stSidebarNav"]');
+  if (!nav) return;
+  const items = [...nav.querySelectorAll('a, [data-testid="stSidebarNavLink"]')].map(a => a.textContent.trim());
+  const key = JSON.stringify(items);
+  if (window.__nav.length === 0 || JSON.stringify(window.__nav[window.__nav.length - 1]) !== key)
+    window.__nav.push(items);
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+FILE_NAMES = {"app", "concepts", "downstream", "home", "interview", "lab", "primer", "sweep", "tinybert"}
+TITLE = "Embedding distillation, live"
+
+
+def first_view(url: str) -> tuple[list[list[str]], float]:
+    """Open url as a fresh server's first visitor; every sidebar navigation shown, and the seconds to Home's title."""
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.add_init_script(RECORD_NAV)
+        t0 = time.monotonic()
+        page.goto(url)
+        page.get_by_role("heading", name=TITLE).wait_for(timeout=90_000)
+        title_s = time.monotonic() - t0
+        page.wait_for_selector(CONNECTED, timeout=30_000)
+        page.wait_for_timeout(1500)  # a late navigation message would land here
+        shown = page.evaluate("() => window.__nav")
+        page.screenshot(path="test-artifacts/first_paint.png")
+    return shown, title_s
+
+
+def test_fresh_server_never_lists_pages_by_file_name():
+    with app_server() as url:
+        shown, title_s = first_view(url)
+    print(f"Home's title {title_s:.2f} s after the first request on a fresh server")
+    assert shown, "the sidebar's navigation was never drawn"
+    every = {t for items in shown for t in items}
+    assert not any(t.lower() in FILE_NAMES for t in every), f"pages listed by file name: {shown}"
+    assert any("Home" in t for t in shown[0]) and any("Live lab" in t for t in shown[0]), shown[0]
