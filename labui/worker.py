@@ -30,7 +30,7 @@ from distill_core.targets import build_targets
 
 MAX_WORKERS = max(1, int(os.environ.get("LAB_MAX_WORKERS", "4")))
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)  # runs training at once in this process
-UMAP_ON = os.environ.get("LAB_UMAP", "1") != "0"  # 0: PCA only (no numba compile, e.g. in tests)
+UMAP_ON = token_maps.UMAP_ON  # LAB_UMAP=0: PCA only (no UMAP process, e.g. in tests)
 if os.environ.get("LAB_TORCH_THREADS"):
     # On a small shared CPU several sessions' steps contend for the cores; one thread per op avoids
     # OpenMP threads spinning against each other (seconds per small SVD when oversubscribed).

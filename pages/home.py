@@ -2,13 +2,12 @@
 import streamlit as st
 
 from distill_core import token_maps
-from distill_core.lessons.concepts import TEACHER_WIDTHS, example_shapes
+from distill_core.lessons.shapes import TEACHER_WIDTHS, example_shapes
 from labui.entry import run_inside_app
 from labui.common import page_header
-from labui.worker import UMAP_ON
 
 run_inside_app()
-if UMAP_ON:
+if token_maps.UMAP_ON:
     token_maps.warm_umap_async()  # the map's UMAP compiles in the background while you read
 
 page_header(

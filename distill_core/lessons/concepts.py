@@ -48,13 +48,7 @@ def shape_demo(n: int, d_s: int, d_t: int, seed: int = 0) -> ShapeDemo:
 
 # The two teacher widths the pages speak of: the worked example of the source material (BERT-base) and the
 # bundled teacher (all-MiniLM-L6-v2, itself a distilled 6-layer BERT, 384 wide).
-TEACHER_WIDTHS = {"BERT-base (the usual example)": 768, "all-MiniLM-L6-v2 (bundled here)": 384}
-
-
-def example_shapes(n: int = 10, d_s: int = 128, widths: dict[str, int] | None = None) -> dict[str, str]:
-    """teacher name -> the worked shapes of L_emb for that teacher width, e.g. "(10,128) x (128,384) -> (10,384)"."""
-    return {name: f"E_s ({n},{d_s}) x W_e ({d_s},{d_t}) -> ({n},{d_t}), compared with E_t ({n},{d_t})"
-            for name, d_t in (widths or TEACHER_WIDTHS).items()}
+from .shapes import TEACHER_WIDTHS, example_shapes  # noqa: E402,F401  (Home imports them without torch)
 
 
 # Scripts the app's fonts draw (Latin, IPA, Greek, Cyrillic); anything else may show as an empty box.
