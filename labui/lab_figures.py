@@ -34,7 +34,9 @@ def _layout(title: str, height: int = 360, **extra) -> dict:
     base = dict(
         title=dict(text=title),  # placed and sized by the app's template (labui/theme.py)
         template=theme.NAME, height=height, margin=dict(l=60, r=20, t=48, b=96),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0, bgcolor="rgba(0,0,0,0)"),
+        # under the tick labels and the axis title (about 70 px, presenter sizes too), in the plot's own units
+        legend=dict(orientation="h", yanchor="top", y=-70 / max(height - 48 - 96, 100), xanchor="left", x=0.0,
+                    bgcolor="rgba(0,0,0,0)"),
         hovermode="closest",
     )
     return base | extra
@@ -298,8 +300,7 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
         ring = dict(color="rgba(0,0,0,0)", size=22, line=dict(color=HIGHLIGHT, width=3))
         word = words[hit]
         data.append(dict(type="scatter", x=_f32(full[hit:hit + 1, 0]), y=_f32(full[hit:hit + 1, 1]),
-                         mode="markers+text", name=f"{word} (teacher)", showlegend=False, text=[f"<b>{word}</b>"],
-                         textposition="top center", textfont=dict(color=HIGHLIGHT), marker=ring | dict(symbol="circle"),
+                         mode="markers", name=f"{word} (teacher)", showlegend=False, marker=ring | dict(symbol="circle"),
                          hovertemplate=f"<b>{word}</b><br>teacher<extra></extra>"))
         if student_hit:
             data.append(student_hit[0] | dict(mode="markers", name=f"{word} (student)", showlegend=False,
@@ -311,6 +312,10 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
     names = [dict(x=float(cents[g][0][0]), y=float(cents[g][0][1]), text=f"<b>{g}</b>", showarrow=False,
                   font=dict(color=_ink_on(colour_of[g])), bgcolor=colour_of[g], borderpad=3, opacity=0.92)
              for g in shown if g in cents]
+    if hit is not None:  # the word itself on a white label, above the group names, pointing at its teacher dot
+        names.append(dict(x=float(full[hit, 0]), y=float(full[hit, 1]), text=f"<b>{words[hit]}</b>", showarrow=True,
+                          arrowhead=0, arrowcolor=HIGHLIGHT, ax=36, ay=-34, bgcolor="#ffffff", bordercolor=HIGHLIGHT,
+                          borderwidth=1.5, borderpad=3, font=dict(color=HIGHLIGHT)))
     replay = animate and len(kept_frames) > 1
     step_now = kept_frames[-1][0] if kept_frames else 0
     # While replaying, the slider says the step (title and slider can then never disagree).

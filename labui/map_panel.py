@@ -63,10 +63,8 @@ def token_map(view, method: str, draw=None) -> None:
     from labui import live_view as LV
 
     setup = view.setup
-    left, right = st.columns([3, 2])
-    with left:
-        shown = group_choice(setup)
-    with right:
+    shown = group_choice(setup)  # the whole width: eight chips in a row at 1,280 px
+    with st.columns([1, 2])[0]:
         word = word_choice(setup)
     frames, teacher_xy = LV.map_frames(view, method)
     animate = LV.replaying(view, frames)
@@ -74,7 +72,7 @@ def token_map(view, method: str, draw=None) -> None:
     fig = LV.cached_figure("map_panel", key, lambda: F.map_figure(teacher_xy, setup.words, setup.groups, frames,
                                                                   method, animate=animate, shown=shown, found=word))
     if draw is None:
-        st.plotly_chart(fig, width="stretch", key="lab_map", config=theme.CONFIG)
+        st.plotly_chart(fig, width="stretch", key="lab_map", config=theme.CONFIG, theme=None)
     else:
         draw(fig, "lab_map")
     if word:

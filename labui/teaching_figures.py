@@ -130,7 +130,8 @@ def position_heatmap(sim: np.ndarray) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=sim, colorscale="RdBu", zmid=0, zmin=-1, zmax=1, colorbar=dict(title="cos")))
     fig.update_xaxes(title="position", constrain="domain")
     fig.update_yaxes(title="position", autorange="reversed", scaleanchor="x", constrain="domain")
-    return _style(fig, f"Cosine similarity of the teacher's first {sim.shape[0]} position embeddings", 520)
+    # short: the plot sits in a half column, where a long title was cut off
+    return _style(fig, f"cos(p<sub>i</sub>, p<sub>j</sub>), first {sim.shape[0]} positions", 520)
 
 
 def _unique_labels(tokens: list[str]) -> list[str]:
@@ -151,10 +152,12 @@ def sentence_norms(tokens: list[str], parts: dict[str, np.ndarray]) -> go.Figure
     fig = go.Figure()
     for i, (name, v) in enumerate(parts.items()):
         fig.add_trace(go.Bar(x=_unique_labels(tokens), y=v, name=name, marker_color=PALETTE[i % len(PALETTE)]))
-    fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")
     fig.update_yaxes(title="L2 norm")
-    return _style(fig, "Norm of each part before LayerNorm, and of the output", 380)
+    _style(fig, "Norm of each part, and of the output", 420)
+    # the legend above the plot: under it, it met the tokens' slanted labels
+    return fig.update_layout(barmode="group", margin=dict(t=100),
+                             legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
 
 
 # -- the forward pass ------------------------------------------------------------------------------------------
@@ -203,8 +206,7 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
     fig.update_xaxes(visible=False, range=[-0.3, sx + w + 0.3])
     fig.update_yaxes(visible=False, range=[-0.8, top + 1.4])
     fig.update_layout(showlegend=False)
-    return _style(fig, "Where the embedding loss attaches (TinyBERT's other losses in grey, L_attn + L_hidn "
-                       "between mapped layers)", 560)
+    return _style(fig, "Where the embedding loss attaches (TinyBERT's other losses in grey)", 560)
 
 
 def stages_dot() -> str:
@@ -238,9 +240,11 @@ def floor_vs_ds_figure(dims, floors: dict[str, np.ndarray], params: np.ndarray |
         fig.add_trace(go.Scatter(x=[int(d) for d in dims], y=[p / 1e6 for p in params], mode="lines",
                                  name="student parameters, millions (right axis)",
                                  line=dict(color=GREY, width=2, dash="dot")), secondary_y=True)
-    if teacher_dim:  # the label in the top-left of the line, above the curves (which fall to zero there)
-        fig.add_vline(x=teacher_dim, line_dash="dot", line_color=GREY, annotation_text="d_s = d_t",
-                      annotation_position="top left")
+    if teacher_dim:  # the label left of the line's top, above the curves (which fall to zero there); a log axis
+        # places annotations by log10 of the value (add_vline's own label landed off the plot)
+        fig.add_vline(x=teacher_dim, line_dash="dot", line_color=GREY)
+        fig.add_annotation(x=float(np.log10(teacher_dim)), xref="x", y=1.0, yref="paper", text="d_s = d_t",
+                           xanchor="right", yanchor="top", showarrow=False, xshift=-4)
     fig.update_xaxes(title="student width d_s", **log_axis(dims))
     fig.update_yaxes(title="floor (MSE)", secondary_y=False, **log_axis(*floors.values()))
     # Explicit round ticks: the automatic ones on this second axis came out at 0.59, 2.09, 3.59...

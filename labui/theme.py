@@ -96,7 +96,7 @@ def log_ticks(lo: float, hi: float) -> dict:
         vals = [float(f"{lo:.3g}"), float(f"{hi:.3g}")]
     plain = all(1e-3 <= v < 1e5 for v in vals)  # one format per axis: all plain, or all 1e-4 style
     return dict(type="log", tickmode="array", tickvals=vals, ticktext=[fmt_number(v, plain) for v in vals],
-                minor=dict(ticks="outside", ticklen=3, showgrid=False))
+                minor=dict(ticks="outside", ticklen=4, dtick="D1", tickcolor=MUTED, showgrid=False))
 
 
 def fmt_number(v: float, plain: bool | None = None) -> str:

@@ -65,7 +65,7 @@ st.markdown(
 )
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(tf.position_heatmap(position_map(teacher.source)), width="stretch")
+    st.plotly_chart(tf.position_heatmap(position_map(teacher.source)), width="stretch", theme=None)
     st.caption("Each pixel is cos(p_i, p_j) for two positions. The dark band along the diagonal says that nearby "
                "positions have similar vectors, and the stripes parallel to it that the similarity depends mostly on "
                "the distance between two positions, with a periodic pattern: the teacher learned a smooth, "
@@ -74,8 +74,8 @@ with right:
     sentence = st.text_input("A sentence", key=state.bind(PAGE, "sentence"))
     try:
         view = sentence_view(teacher, sentence)
-        st.plotly_chart(tf.sentence_heatmap(view.tokens, view.output), width="stretch")
-        st.plotly_chart(tf.sentence_norms(view.tokens, view.parts), width="stretch")
+        st.plotly_chart(tf.sentence_heatmap(view.tokens, view.output), width="stretch", theme=None)
+        st.plotly_chart(tf.sentence_norms(view.tokens, view.parts), width="stretch", theme=None)
         st.caption("Rows are WordPiece tokens, [CLS] and [SEP] included. The same word at two positions gets two "
                    "different output rows: position is already mixed in.")
     except DistillError as exc:
@@ -140,7 +140,7 @@ st.markdown("The same example for both teachers (they differ only in d_t):\n"
 # -- 3. where it attaches ------------------------------------------------------------------------------------------
 st.header("3. Where the loss attaches")
 L_t = teacher.config.num_hidden_layers
-st.plotly_chart(tf.stack_diagram(L_t, 4), width="stretch")
+st.plotly_chart(tf.stack_diagram(L_t, 4), width="stretch", theme=None)
 st.caption(f"Layer map for {L_t} teacher layers and 4 student layers: g(m) = ⌊m·L_t/L_s⌋, the uniform map rounded "
            "down (TinyBERT's g(m) = 3m for 12 → 4 needs no rounding). Exactly: "
            + ", ".join(f"{m}·{L_t}/4 = {m * L_t / 4:g}" for m in range(1, 5)) + ", so student layers 1-4 read "
@@ -170,7 +170,7 @@ st.markdown(
 quick = peek("concepts_quick", teacher.source) if st.session_state.get("quick_ready") else None
 if quick is not None:
     sv = change_of_basis(quick[1].E_s, quick[1].projection)
-    st.plotly_chart(tf.singular_values_figure(sv), width="stretch")
+    st.plotly_chart(tf.singular_values_figure(sv), width="stretch", theme=None)
 elif st.session_state.get("quick_ready"):
     st.info("The quick student is training (section 1); this section fills in when it is done.")
 else:

@@ -53,13 +53,16 @@ for note in state.start(PAGE, SETTINGS):
 k = {s.name: state.bind(PAGE, s.name) for s in SETTINGS}
 S = {s.name: s for s in SETTINGS}
 with st.form("downstream"):
-    c1, c2, c3 = st.columns([3, 2, 2])  # the chips' column wide enough for "Sentence topics" at 1,000 px
-    c1.multiselect("Students", VARIANTS, key=k["students"], format_func=LABELS.get)
-    c1.multiselect("Tasks", list(TASK_TITLES), key=k["tasks"], format_func=TASK_TITLES.get)
-    c2.slider("Seeds per student", 1, 5, key=k["seeds"], help="Fine-tuning seeds: the band shows their spread.")
-    c2.select_slider("Fine-tuning steps", S["steps"].choices, key=k["steps"])
+    # The chips get a row of their own and short names: in a third of the form "Sentence topics" was cut to "S".
+    m1, m2 = st.columns(2)
+    m1.multiselect("Students", VARIANTS, key=k["students"], format_func=LABELS.get)
+    m2.multiselect("Tasks", list(TASK_TITLES), key=k["tasks"], format_func=lambda t: TASK_TITLES[t].split(" (")[0],
+                   help=" · ".join(TASK_TITLES.values()))
+    c1, c2, c3 = st.columns(3)
+    c1.slider("Seeds per student", 1, 5, key=k["seeds"], help="Fine-tuning seeds: the band shows their spread.")
+    c1.select_slider("Fine-tuning steps", S["steps"].choices, key=k["steps"])
     c2.select_slider("Learning rate (Adam)", S["lr"].choices, key=k["lr"], format_func=lambda x: f"{x:g}")
-    c3.select_slider("Student width d_s", S["d_s"].choices, key=k["d_s"])
+    c2.select_slider("Student width d_s", S["d_s"].choices, key=k["d_s"])
     c3.select_slider("Student layers", S["layers"].choices, key=k["layers"])
     c3.radio("Distillation target", S["target"].choices, horizontal=True, key=k["target"],
              help="vocab: the teacher's word table, every task word included; sequence: embedding outputs "
@@ -143,7 +146,7 @@ def live(job) -> None:
         mine = [c for c in curves if c.task == task]
         if mine:
             st.plotly_chart(learning_curves(mine, TASK_TITLES[task], targets[task], chance[task]),
-                            key=f"ds_curves_{task}")
+                            key=f"ds_curves_{task}", theme=None)
 
 
 job_fragment("ds_job", live)
@@ -160,7 +163,7 @@ if job is not None and not job.running and job.result is not None:
     if summaries:
         for line in findings(summaries, targets, chance_levels(cfg.tasks)):
             st.markdown("- " + line)
-        st.plotly_chart(steps_to_target(summaries, cfg.steps, targets), key="ds_steps")
+        st.plotly_chart(steps_to_target(summaries, cfg.steps, targets), key="ds_steps", theme=None)
         st.dataframe(summary_rows(summaries, cfg.steps), hide_index=True)
     facts = task_facts(cfg.tasks)
     unseen = "; ".join(f"{TASK_TITLES[t].lower()}: {u:.0%}" for t, (_, u) in facts.items())

@@ -56,7 +56,7 @@ def rows_note(key: str) -> str:
 
 
 def render_shown(shown, key: str) -> None:
-    st.plotly_chart(shown.figure, width="stretch")
+    st.plotly_chart(shown.figure, width="stretch", theme=None)
     if shown.numbers and key not in ("diagram", "position_similarity", "params", "shape_demo", "forward_cost"):
         st.caption(rows_note(key))
     if shown.numbers:

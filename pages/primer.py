@@ -35,7 +35,7 @@ with left:
         st.warning(note)
     temperature = st.slider("Temperature T", 1.0, 8.0, step=0.5, key=state.bind("primer", "T"))
     state.keep("primer", [TEMPERATURE])  # kept across pages and in the link
-    st.plotly_chart(tf.soft_targets_figure(CLASSES, LOGITS, temperature), width="stretch")
+    st.plotly_chart(tf.soft_targets_figure(CLASSES, LOGITS, temperature), width="stretch", theme=None)
     st.caption("Illustrative logits for one picture of a cat, not a model run here. At T = 1 the teacher is "
                "nearly sure; a higher T shows what else it considered.")
 with right:

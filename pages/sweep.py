@@ -60,7 +60,7 @@ st.markdown(
     f"with its default settings, so the lab shows the same floor for the same d_s), **sequence** over "
     f"{rows_phrase('sequence', spec['sequence'][1])}."
 )
-st.plotly_chart(tf.floor_vs_ds_figure(dims, floors, params, d_t), width="stretch")
+st.plotly_chart(tf.floor_vs_ds_figure(dims, floors, params, d_t), width="stretch", theme=None)
 rows = []
 for d in SWEEP_DIMS:
     p = student_params(teacher.config, d)
@@ -115,13 +115,14 @@ def sweep_progress(job: Job | None) -> None:
     subset = training_subset(teacher.source)
     sub_floors = [subset.floor(d) for d in SWEEP_DIMS]
     if job is None:
-        st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors), width="stretch", key="sweep_fig")
+        st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors), width="stretch", key="sweep_fig", theme=None)
         return
     frac, result = sweep_state(job)
     if job.error:
         st.error(job.error)
     st.progress(min(frac, 1.0), text=f"{frac:.0%} of {len(SWEEP_DIMS) * STEPS} steps" + ("" if job.running else ", done"))
-    st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors, result.dims, result.reached), width="stretch", key="sweep_fig")
+    st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors, result.dims, result.reached), width="stretch",
+                    key="sweep_fig", theme=None)
     if result.dims:
         st.dataframe(pd.DataFrame(tf.sweep_table(result.dims, result.reached, result.floors, subset.n_rows)),
                      hide_index=True)

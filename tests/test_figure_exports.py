@@ -80,6 +80,7 @@ def test_find_a_word_rings_both_points_and_lists_both_neighbour_sets():
     t_ring, s_ring = fig.data[4], fig.data[5]
     assert (t_ring.x[0], t_ring.y[0]) == pytest.approx(tuple(xy[13]), abs=1e-3)
     assert (s_ring.x[0], s_ring.y[0]) == pytest.approx(tuple(frames[-1][1][13]), abs=1e-3)
+    assert any(a.text == "<b>word13</b>" and a.showarrow for a in fig.layout.annotations)  # its name, on top
     assert list(fig.frames[0].traces) == [0, 2, 5]  # the student's ring moves with the replay
     assert fig.frames[0].data[2].x[0] == pytest.approx(frames[0][1][13, 0], abs=1e-3)
 
