@@ -95,8 +95,10 @@ def log_ticks(lo: float, hi: float) -> dict:
     if len(vals) < 2:  # a very narrow range: its two ends, written in full
         vals = [float(f"{lo:.3g}"), float(f"{hi:.3g}")]
     plain = all(1e-3 <= v < 1e5 for v in vals)  # one format per axis: all plain, or all 1e-4 style
+    # Major ticks drawn as long as the minor ones, so the labels stand clear of both.
     return dict(type="log", tickmode="array", tickvals=vals, ticktext=[fmt_number(v, plain) for v in vals],
-                minor=dict(ticks="outside", ticklen=4, dtick="D1", tickcolor=MUTED, showgrid=False))
+                ticks="outside", ticklen=6, tickcolor=MUTED,
+                minor=dict(ticks="outside", ticklen=3, dtick="D1", tickcolor=MUTED, showgrid=False))
 
 
 def fmt_number(v: float, plain: bool | None = None) -> str:
