@@ -20,11 +20,15 @@ PAGES = [
     ("pages/downstream.py", "Downstream", ":material/extension:"),
     ("pages/tinybert.py", "TinyBERT losses", ":material/layers:"),
     ("pages/glossary.py", "Glossary", ":material/dictionary:"),
+    ("pages/lesson.py", "Lesson", ":material/co_present:"),
 ]
 
 nav = st.navigation(
     [st.Page(str(HERE / f), title=t, icon=i, default=(f == "pages/home.py")) for f, t, i in PAGES if (HERE / f).exists()]
 )
+from labui import presenter  # noqa: E402  (light: streamlit and segno; the presenter view, on every page)
+
+presenter.apply()
 try:
     nav.run()
 finally:  # also when the page stops or reruns: the first visit starts the warm-up, after its page was drawn
