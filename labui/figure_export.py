@@ -178,7 +178,9 @@ def figures_html(figs: dict[str, go.Figure], heading: str = "Embedding distillat
     plotly's CDN, at the version this page was written with; without a connection the page says so in words."""
     import plotly
 
-    parts = [fig.to_html(full_html=False, include_plotlyjs=False, config=theme.CONFIG) for fig in figs.values()]
+    # auto_play off: the replay would start on opening, and its slider then disagreed with every other chart's step
+    parts = [fig.to_html(full_html=False, include_plotlyjs=False, config=theme.CONFIG, auto_play=False)
+             for fig in figs.values()]
     src = PLOTLY_CDN.format(version=plotly.offline.get_plotlyjs_version())
     missing = ("These charts need plotly.js from cdn.plot.ly and this computer could not load it: open the page "
                "with an internet connection, or use the PNG and GIF downloads.")

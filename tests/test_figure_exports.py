@@ -125,6 +125,7 @@ def test_the_html_page_holds_every_chart_once_with_one_plotly(tmp_path):
     assert page.count("<script src=") == 1 and "cdn.plot.ly" in page
     assert len(page.encode()) < 2_000_000
     assert "\"x\":[null]" not in page.replace(" ", "")  # no legend-only traces
+    assert "Plotly.animate" not in page  # no replay starting by itself: the slider stays at the newest step
 
 
 def cli(*args, timeout=600):
