@@ -1,10 +1,11 @@
-"""The lab's live view, drawn at the pace a person follows and only where something changed.
+"""The lab's live view: numbers and pictures that move together, at a pace a person follows.
 
-Two fragments share the page: the numbers with the curves and the spectrum (rerun every ``REFRESH_S`` while a run
-trains; the curves redrawn every ``CURVES_HOLD_S``, the spectrum every ``SPECTRUM_HOLD_S``), and the heavier pictures
-(token map, W_e) every ``DETAIL_REFRESH_S``; a paused or finished run redraws all of it at once, with the replay.
-Each figure is rebuilt only when the worker published something it shows, and kept in the session between reruns,
-so a refresh with nothing new costs the server (and the browser) almost nothing.
+One fragment redraws the numbers, the loss against its floor, the spectrum, the word chart and the token map every
+``REFRESH_S`` while a run trains (2-4 updates a second). The pictures are kept in the page by the live-chart
+component (labui/live_chart.py), which receives only the new points of each rerun, so a redraw costs the browser an
+update in place, not a fresh plot; the map's points glide to their new places. W_e's heatmap, below the fold, is
+redrawn every ``DETAIL_REFRESH_S``. A paused or finished run is drawn at its newest, with the replay.
+Each figure is rebuilt only when the worker published something it shows.
 """
 from __future__ import annotations
 
@@ -15,12 +16,9 @@ import streamlit as st
 
 from labui import lab_figures as F
 
-REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "1.0"))            # numbers and the loss curve
-# While a run trains, each chart is redrawn at its own pace (every redraw is a fresh plotly plot in the browser, on
-# the same cores the training uses when server and browser share a laptop); the numbers move every REFRESH_S.
-CURVES_HOLD_S = float(os.environ.get("LAB_CURVES_HOLD_S", "2.0"))      # the loss and word-similarity curves
-SPECTRUM_HOLD_S = float(os.environ.get("LAB_SPECTRUM_HOLD_S", "3.0"))  # sigma(E_s W_e) against the teacher's
-DETAIL_REFRESH_S = float(os.environ.get("LAB_DETAIL_REFRESH_S", "5.0"))  # the token map and W_e (the costliest)
+# One cadence for the numbers and the live pictures: 2.5 updates a second (each is an update in place).
+REFRESH_S = float(os.environ.get("LAB_REFRESH_S", "0.4"))
+DETAIL_REFRESH_S = float(os.environ.get("LAB_DETAIL_REFRESH_S", "5.0"))  # W_e (a heatmap below the fold)
 FIRST_POINT_S = 0.25  # while a run is being built: the first point shows within a quarter second of existing
 # A run waiting for a slot has nothing to show but its place: it asks rarely (its worker starts training the moment a
 # slot frees, whatever the page does), so a classroom's queue does not crowd the server's event loop with reruns.
@@ -45,27 +43,20 @@ def _history_key(view) -> tuple:
     return (id(view.config), len(view.history), latest["step"] if latest else None)
 
 
-def training_hold(view, seconds: float) -> float:
-    """How long a chart keeps its drawing: ``seconds`` while the run trains (the numbers beside it move every
-    REFRESH_S), none otherwise (a paused or finished run is drawn at its newest)."""
-    return seconds if getattr(view, "status", None) == "running" else 0.0
-
-
-def curves_hold(view) -> float:
-    return training_hold(view, CURVES_HOLD_S)
-
-
 def loss_figure(view):
-    return cached_figure("loss", _history_key(view), lambda: F.loss_figure(view.history, view.setup.floor),
-                         hold_s=curves_hold(view))
+    return cached_figure("loss", _history_key(view), lambda: F.loss_figure(view.history, view.setup.floor))
 
 
 def spectrum_figure(view):
-    """Teacher's spectrum and sigma(E_s W_e), redrawn every SPECTRUM_HOLD_S while training."""
+    """Teacher's spectrum and sigma(E_s W_e) at the newest snapshot."""
     setup = view.setup
     return cached_figure("spectrum", _history_key(view),
-                         lambda: F.spectrum_figure(setup.teacher_sigma, setup.d_s, view.product_sv),
-                         hold_s=training_hold(view, SPECTRUM_HOLD_S))
+                         lambda: F.spectrum_figure(setup.teacher_sigma, setup.d_s, view.product_sv))
+
+
+def we_figure(view):
+    """W_e's singular values now and over the run."""
+    return cached_figure("we", _history_key(view), lambda: F.we_figure([h["step"] for h in view.history], view.we_sv))
 
 
 def map_frames(view, method: str):
@@ -104,20 +95,6 @@ def all_figures(view, method: str = "PCA") -> dict:
         "we": F.we_figure([h["step"] for h in view.history], view.we_sv),
         "map": F.map_figure(teacher_xy, setup.words, setup.groups, frames, method, animate=replaying(view, frames)),
     }
-
-
-def _seconds(x: float) -> str:
-    return "every second" if x == 1 else f"every {x:g} s"
-
-
-def pace_note(view) -> str | None:
-    """While training, how often each part of the page is redrawn (so a curve a step or two behind the numbers is
-    expected, not a fault); None otherwise."""
-    if view.status != "running":
-        return None
-    return (f"While the run trains, the numbers move {_seconds(REFRESH_S)}, the curves {_seconds(CURVES_HOLD_S)}, the "
-            f"spectrum {_seconds(SPECTRUM_HOLD_S)} and the token map and W_e {_seconds(DETAIL_REFRESH_S)}, to leave "
-            "the cores to training; Pause or the run's end draws everything at its newest.")
 
 
 def schedule_note(view) -> str | None:

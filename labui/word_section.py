@@ -26,19 +26,20 @@ def lab_metric(col, last: dict | None) -> None:
                f"is trained to match score {last['wordsim_ref']:.2f} and {last['simlex_ref']:.2f}.")
 
 
-def lab_words(view, key: str = "lab_words") -> None:
+def lab_words(view, key: str = "lab_words", draw=None) -> None:
     """A row under the loss: the rho chart in the loss's column, the metric and what it says beside it. The figure
-    is rebuilt only when a snapshot arrived (the lab's figure cache)."""
-    from labui.live_view import cached_figure, curves_hold
+    is rebuilt only when a snapshot arrived (the lab's figure cache); ``draw(fig, key)`` draws it (the lab's live
+    chart, changed in place), else st.plotly_chart."""
+    from labui.live_view import cached_figure
 
     history = view.history
     last = history[-1] if history else None
     if last is None or last.get("wordsim_rho") is None or last["wordsim_rho"] != last["wordsim_rho"]:
         return  # no gensim, or fewer than two pairs over the rows this run trains
     chart, words = st.columns([1, 1])
-    fig = cached_figure("words", (id(view.config), len(history), last["step"]), lambda: word_rho_figure(history),
-                         hold_s=curves_hold(view))
-    chart.plotly_chart(fig, width="stretch", key=key)
+    fig = cached_figure("words", (id(view.config), len(history), last["step"]), lambda: word_rho_figure(history))
+    with chart:
+        draw(fig, key) if draw else st.plotly_chart(fig, width="stretch", key=key)
     lab_metric(words, last)
     first = history[0]
     words.caption(f"Does the student keep what words mean? Its vectors' cosines ranked against human judgements: "
