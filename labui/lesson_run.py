@@ -94,13 +94,16 @@ def poll_interval(d_s: int) -> float | None:
     return LV.FIRST_POINT_S if worker.status == "preparing" or worker.waiting_for_first_point() else LV.REFRESH_S
 
 
-def room(fig, present: bool, height: int):
+def room(fig, present: bool, height: int, legend_room: bool = False):
     """A copy of a figure at the lesson's height, in the presenter's type sizes when presenting (the lab's own
-    cached figure stays as it is)."""
+    cached figure stays as it is). ``legend_room``: the legend under the x axis's title, not over it."""
     import plotly.graph_objects as go
 
     fig = go.Figure(fig)
     fig.update_layout(height=height)
+    if legend_room:
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
+                          margin=dict(b=110))
     return theme.for_room(fig, present)
 
 
@@ -140,8 +143,7 @@ def live(d_s: int, present: bool, height: int, autostart: bool) -> None:
     train_button(c[0], d_s, f"lesson_train_{d_s}")
     if problem:
         st.error(problem)
-    c[1].caption(f"The Live lab's run, with its settings and d_s = {d_s}: open the lab afterwards and it shows this "
-                 "run, with the same numbers.")
+    c[1].caption(f"The Live lab's own run at d_s = {d_s}: the lab shows it with the same numbers.")
     interval = poll_interval(d_s)
     st.session_state[_POLL] = interval
 

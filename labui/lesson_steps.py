@@ -116,11 +116,11 @@ def floor_notes() -> str:
 
 # -- 4 and 5. live runs ---------------------------------------------------------------------------------------
 def run_small(ctx: Ctx) -> None:
-    R.live(SMALL, ctx.present, CHART_PX - 40, autostart=ctx.arrived)
+    R.live(SMALL, ctx.present, CHART_PX - 50, autostart=ctx.arrived)
 
 
 def run_wide(ctx: Ctx) -> None:
-    R.live(WIDE, ctx.present, CHART_PX - 40, autostart=ctx.arrived)
+    R.live(WIDE, ctx.present, CHART_PX - 50, autostart=ctx.arrived)
 
 
 def _run_notes(d_s: int) -> str:
@@ -189,7 +189,7 @@ def token_map(ctx: Ctx) -> None:
     st.markdown("Each dot is a teacher token, each diamond the same token's student vector E_s W_e, placed by a "
                 "PCA fitted once on the teacher; colours are word groups.")
     fig = LV.detail_figures(view, "PCA")["map"]
-    R.chart(R.room(fig, ctx.present, CHART_PX + 70), "lesson_map")
+    R.chart(R.room(fig, ctx.present, CHART_PX + 40), "lesson_map")
 
 
 def map_notes() -> str:
@@ -214,7 +214,7 @@ def sweep(ctx: Ctx) -> None:
         return
     dims, floors, reached = result
     fig = tf.sweep_figure(dims, floors, dims, reached)
-    R.chart(R.room(fig, ctx.present, CHART_PX + 20), "lesson_sweep")
+    R.chart(R.room(fig, ctx.present, CHART_PX + 20, legend_room=True), "lesson_sweep")
 
 
 def sweep_notes() -> str:
@@ -257,7 +257,7 @@ def downstream(ctx: Ctx) -> None:
     if result is None:
         return
     fig, lines = result
-    R.chart(R.room(fig, ctx.present, CHART_PX - 60), "lesson_downstream")
+    R.chart(R.room(fig, ctx.present, CHART_PX, legend_room=True), "lesson_downstream")
     st.markdown(" ".join(lines))
 
 
