@@ -150,13 +150,15 @@ def sentence_heatmap(tokens: list[str], output: np.ndarray, dims: int = 64) -> g
 
 def sentence_norms(tokens: list[str], parts: dict[str, np.ndarray]) -> go.Figure:
     fig = go.Figure()
-    for i, (name, v) in enumerate(parts.items()):
-        fig.add_trace(go.Bar(x=_unique_labels(tokens), y=v, name=name, marker_color=PALETTE[i % len(PALETTE)]))
+    for i, (name, v) in enumerate(parts.items()):  # short names: the legend is one row over a half column
+        fig.add_trace(go.Bar(x=_unique_labels(tokens), y=v, name=name.replace(" (after LayerNorm)", ""),
+                             marker_color=PALETTE[i % len(PALETTE)]))
     fig.update_xaxes(type="category")
     fig.update_yaxes(title="L2 norm")
-    _style(fig, "Norm of each part, and of the output", 420)
-    # the legend above the plot: under it, it met the tokens' slanted labels
-    return fig.update_layout(barmode="group", margin=dict(t=100),
+    fig.update_xaxes(tickangle=-45)
+    _style(fig, "Norms: each part, and the output", 420)
+    # the legend above the plot, under the title: below the plot it met the tokens' slanted labels
+    return fig.update_layout(barmode="group", margin=dict(t=90), title=dict(y=0.98, yanchor="top", yref="container"),
                              legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
 
 
