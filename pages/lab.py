@@ -122,24 +122,7 @@ def metrics_row(view) -> None:
 
 
 def export_buttons() -> None:
-    with st.expander("Export this run"):
-        st.markdown("The student as a `save_pretrained` folder (loadable with `AutoModel.from_pretrained`) with "
-                    "W_e in `w_e.safetensors`, the run's config and history; the history alone as CSV; the "
-                    "figures as one standalone interactive HTML page.")
-        c = st.columns(3)
-        c[0].download_button("Student (zip)", data=worker.export_zip, file_name="student.zip",
-                             mime="application/zip", on_click="ignore", key="lab_dl_zip")
-        c[1].download_button("History (CSV)", data=lambda: history_csv(worker.view().history),
-                             file_name="history.csv", mime="text/csv", on_click="ignore", key="lab_dl_csv")
-        c[2].download_button("Figures (HTML)", data=lambda: figures_html(worker.view()), file_name="figures.html",
-                             mime="text/html", on_click="ignore", key="lab_dl_html")
-
-
-def figures_html(view) -> str:
-    figs = LV.all_figures(view, "PCA")
-    parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs.values())]
-    return ("<html><head><meta charset='utf-8'><title>Embedding distillation run</title></head><body>"
-            + "".join(parts) + "</body></html>")
+    export_area(worker)  # the student, the history, and the figures (PNGs, the map's GIF, one HTML page)
 
 
 STATUS = {"idle": ":gray[● idle]", "preparing": ":orange[● preparing]", "queued": ":orange[● queued]",

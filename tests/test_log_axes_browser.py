@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from labui import figure_export as export_figures
 from tests.helpers_browser import CONNECTED, ROOT, app_server, chromium_browser
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -89,3 +90,15 @@ def test_the_labs_loss_axis_is_labelled_in_full(server):
         page.screenshot(path=str(ARTIFACTS / "lab_log_axes_1280.png"), full_page=True)
         check(ticks, "lab")
         assert any(t["title"].startswith("Loss falls") for t in ticks)
+        # the export area gives the same slides as the CLI: a 16:9 PNG per figure and the map's GIF
+        if export_figures.browser() is None:
+            return
+        from PIL import Image
+
+        page.get_by_text("Export this run").click()
+        for label, kind in (("Token map (PNG)", "PNG"), ("Map replay (GIF)", "GIF")):
+            with page.expect_download(timeout=120_000) as download:
+                page.get_by_role("button", name=label).click()
+            with Image.open(download.value.path()) as im:
+                assert im.format == kind and im.size == (1600, 900), (label, im.format, im.size)
+                assert kind == "PNG" or im.n_frames == 16  # steps 0, 2, ..., 30: a frame per snapshot
