@@ -211,6 +211,8 @@ def cmd_run(args) -> int:
         if args.json is not None:
             from .evaluation.cli import run_scores
             result["word_benchmarks"] = run_scores(engine)
+            from .evaluation.cli import run_cost
+            result["teacher_vs_student"] = run_cost(engine)  # measured: size, memory, latency per batch of 32
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(result, indent=2))
         if status == 0:

@@ -44,9 +44,11 @@ class DistillConfig:
         "bundled", "Teacher", "'bundled' = all-MiniLM-L6-v2 (d_t = 384); or a local folder with config.json and "
         "safetensors; or a hub id such as bert-base-uncased.", url="teacher", flag="--teacher", section="Experiment")
     target: str = setting(                      # vocab: E_t = word-embedding table; sequence: embedding-layer outputs
-        "vocab", "Target", "vocabulary: E_t = the teacher's word-embedding rows. sequence: E_t = LayerNorm(word + "
-        "position + token type) over the sentences of a text. output: E_t = each token's mean-pooled last hidden state "
-        "of the whole teacher (Model2Vec's target; computed once, minutes, then cached on disk).", url="target",
+        "vocab", "Target", "vocabulary table (vocab): E_t = the teacher's word-embedding rows. embedding-layer output "
+        "(sequence): E_t = LayerNorm(word + position + token type) over the sentences of a text. whole-teacher output "
+        "(output): E_t = each "
+        "token's mean-pooled last hidden state of the whole teacher (the target of Model2Vec, a method that makes a "
+        "small static table from these outputs; computed once, minutes, then cached on disk).", url="target",
         flag="--target", choices=TARGETS,
         names={"vocab": "vocabulary table", "sequence": "embedding-layer output", "output": "whole-teacher output"},
         widget="radio",

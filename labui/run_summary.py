@@ -107,7 +107,7 @@ def caption_gap(ratio: float, view=None) -> str:
         return head + (": the student holds all that d_s dimensions can hold" if ratio <= NEAR_FLOOR
                        else f", with all {fit['k']} directions in place; their lengths are still settling")
     if _layernorm_cut(fit, target):
-        return head + f", with {fit['k'] - 1} of its {fit['k']} directions: its LayerNorm leaves it d_s - 1"
+        return head + f" and the student holds {fit['k'] - 1} of its {fit['k']} directions (its LayerNorm leaves d_s - 1)"
     if fit["collapsed"]:
         return head + f", but {_collapsed_words(fit)}"
     return head + f"; {fit['matched']} of its {fit['k']} singular values match the teacher's so far"
@@ -140,7 +140,7 @@ def floor_sentence(latest: dict, d_s: int, sigma: np.ndarray, rows: str, product
                        f"this student uses {d_s - 1} of its {d_s} dimensions. {LAYERNORM_WHY} "
                        + (why + " " if ratio <= NEAR_FLOOR else "")
                        + f"Against the best rank-{d_s - 1} map ({_fmt(best)}) the loss is {ratio_text(loss / best)}: "
-                       + ("as close as this student can get." if near else "more steps would close that gap."))
+                       + ("near the best this student can reach." if near else "more steps would close that gap."))
     if ratio > NEAR_FLOOR:
         return head + (f"{at}: this run has not reached it yet. More steps, or a different learning rate, would "
                        "close the gap; a wider student would lower the floor itself.")

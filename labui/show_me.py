@@ -156,6 +156,15 @@ def _forward_cost(teacher, vocab, sequence, steps) -> Shown:
                  exp.conclusion)
 
 
+@experiment("mismatch_spreads", sequence=True)
+def _mismatch_spreads(teacher, vocab, sequence, steps) -> Shown:  # issue 21: distill_core/tinybert/propagation.py
+    from distill_core.tinybert.propagation import findings, propagation
+    from .propagation_figures import propagation_figure
+
+    p = propagation(teacher, sequence if sequence is not None else X.corpus_targets(teacher, 64, 32), sentences=64)
+    return Shown(propagation_figure(p), p.numbers(), " ".join(findings(p)))
+
+
 @experiment("position_similarity")
 def _position_similarity(teacher, vocab, sequence, steps) -> Shown:
     sim = position_similarity(teacher, 128)

@@ -9,7 +9,9 @@ from distill_core.lessons.experiments import fit_vocab, subset_targets
 from labui import teaching_figures as tf
 from labui import word_section
 from labui import state
+from distill_core.evaluation.wordreport import about_note
 from labui.common import page_header, require_teacher
+from labui.glossary import link
 from labui.state import Setting
 from labui.server_jobs import peek, result_or_progress
 from labui.run_summary import rows_phrase
@@ -99,9 +101,12 @@ def show_neighbours(targets, fit) -> None:
         st.dataframe(table, hide_index=True)
         st.metric("Neighbours shared", f"{nb.overlap:.0%}")
         st.caption(f"Among {rows_phrase('vocab', targets.n_rows, QUICK['rows'])} (n = {targets.n_rows:,}); its "
-                   f"floor for d_s = {QUICK['d_s']} is {targets.floor(QUICK['d_s']):.3g}, reached "
+                   f"{link('floor')} for d_s = {QUICK['d_s']} is {targets.floor(QUICK['d_s']):.3g}, reached "
                    f"{fit.curve.final:.3g} ({fit.curve.final / targets.floor(QUICK['d_s']):.2f}× the floor). Tokens in "
-                   "scripts the page's font may lack are written as code points (U+XXXX).")
+                   "scripts the page's font may lack are written as code points (U+XXXX). \"Neighbours shared\" is "
+                   f"for this one word; the {link('kNN overlap')} of the Live lab and of Interview prep is the same "
+                   "share averaged over hundreds of probe words, so the two differ, and one word can sit well "
+                   "above or below the average.")
     except DistillError as exc:
         st.error(str(exc))
 
@@ -181,3 +186,6 @@ st.markdown(
     "The teacher's embedding layer already encodes word similarity and order. The loss compares n x d_t "
     "numbers per batch through a learned, discardable W_e, and the only meaningful spectrum is that of E_s W_e."
 )
+with st.expander("About these numbers"):
+    st.markdown("The quick student is trained here when you press its button, on the bundled teacher, and every "
+                "number beside it is from that run. " + about_note())

@@ -6,8 +6,11 @@ import copy
 import streamlit as st
 
 from distill_core.assets import word_groups
-from distill_core.evaluation.downstream import (TASK_TITLES, DownstreamConfig, estimate_seconds, findings, load_task,
-                                     run_experiment, summarize, unseen_fraction)
+from distill_core.evaluation.downstream import (TASK_TITLES, DownstreamConfig, estimate, findings, load_task, phases,
+                                                run_experiment, summarize, unseen_fraction)
+from distill_core.evaluation.pace import default_book, duration_range, remaining
+from labui.downstream_cost import cost_section
+from labui.glossary import link
 from labui import state
 from labui.bg_job import Job
 from labui.common import job_fragment, job_status, page_header, require_teacher
@@ -23,8 +26,8 @@ start of their embeddings:
 - **distilled**: the embeddings a short embedding distillation (L_emb = MSE(E_s W_e, E_t)) trains first, here
   and now (the word table in vocab mode; word, position and token-type tables and LayerNorm in sequence mode);
 - **random**: BERT's own N(0, 0.02) initialisation;
-- **teacher-PCA** (optional): the teacher's tables projected on their top d_s principal directions, a
-  shortcut that needs no training, to compare against.
+- **teacher-PCA** (optional): the teacher's tables projected on their top d_s principal directions (its
+  {link("PCA")}), a shortcut that needs no training, to compare against.
 
 Each is then fine-tuned, whole, with a linear head, on two small tasks written for this app:
 **word groups** (which of {len(word_groups())} groups a single word belongs to; 5 words per group are held
@@ -77,20 +80,23 @@ planned = (DownstreamConfig(hidden_size=d_s, num_hidden_layers=layers, variants=
                             seeds=seeds, steps=steps, lr=lr, distill_target=mode) if variants and tasks else None)
 
 
+@st.cache_resource(show_spinner=False)
+def book():
+    """The server's record of per-step times, updated as runs finish (the CLI writes the same file)."""
+    return default_book()
+
+
 def plan_then_start(cfg: DownstreamConfig | None) -> bool:
-    """The measured duration first (on request); the Run button only once it is on screen for these settings."""
+    """The expected duration first (on request); the Run button only once it is on screen for these settings."""
     if prepare and cfg is None:
         st.error("Choose at least one student and one task.")
     elif prepare:
-        with st.spinner("Timing a few steps of these shapes on this machine..."):
-            st.session_state["ds_plan"] = (cfg, estimate_seconds(teacher, cfg))
+        with st.spinner("Looking up how long runs of these settings took here..."):
+            st.session_state["ds_plan"] = (cfg, estimate(teacher, cfg, book()))
     plan = st.session_state.get("ds_plan")
     if cfg is None or plan is None or plan[0] != cfg:
         return False
-    est = plan[1]
-    say = lambda x: f"{x:.0f} s" if x < 90 else f"{x / 60:.1f} min"  # noqa: E731
-    st.info(f"Expected: about **{say(est['total'])}** on this server now (distillation {say(est['distillation'])}, "
-            f"fine-tuning {say(est['fine-tuning'])}); longer when other people are training too.")
+    st.info(f"Expected: {plan[1].words()}; longer when other people are training too.")
     return st.button("Run the experiment", type="primary", key="ds_start")
 
 
@@ -109,7 +115,14 @@ def work(report, should_stop, cfg: DownstreamConfig):
         report("phase", f"fine-tuning: {TASK_TITLES[curve.task].lower()}, {LABELS[curve.variant]}, "
                         f"seed {curve.seed}, step {curve.steps[-1]}")
 
-    curves, start_ = run_experiment(teacher, cfg, on_point=on_point, should_stop=should_stop)
+    clock: dict = {}
+
+    def on_point_timed(curve):
+        on_point(curve)
+        report("clock", copy.deepcopy(clock))
+
+    curves, start_ = run_experiment(teacher, cfg, on_point=on_point_timed, should_stop=should_stop, pace=book(),
+                                    clock=clock)
     return cfg, start_
 
 
@@ -141,6 +154,10 @@ def live(job) -> None:
     values = job.values()
     curves = [v for k, v in values.items() if isinstance(k, tuple) and k[0] == "curve"]
     job_status(job, "ds_stop", values)
+    clock = values.get("clock", {})
+    left = remaining(phases(cfg), clock.get("done", {}), clock.get("seconds", {}), book()) if job.running else None
+    if left:
+        st.caption(f"About {duration_range(*left)} left, from the steps timed so far in this run.")
     chance = chance_levels(cfg.tasks)
     for task in cfg.tasks:
         mine = [c for c in curves if c.task == task]
@@ -164,7 +181,10 @@ if job is not None and not job.running and job.result is not None:
         for line in findings(summaries, targets, chance_levels(cfg.tasks)):
             st.markdown("- " + line)
         st.plotly_chart(steps_to_target(summaries, cfg.steps, targets), key="ds_steps", theme=None)
-        st.dataframe(summary_rows(summaries, cfg.steps), hide_index=True)
+        rows = summary_rows(summaries, cfg.steps)
+        for row in rows:  # the page's names for the tasks, not their keys
+            row["task"] = TASK_TITLES.get(row["task"], row["task"])
+        st.dataframe(rows, hide_index=True)
     facts = task_facts(cfg.tasks)
     unseen = "; ".join(f"{TASK_TITLES[t].lower()}: {u:.0%}" for t, (_, u) in facts.items())
     st.markdown(f"""
@@ -175,3 +195,14 @@ teacher-PCA) can place it near related tokens. The share of held-out tokens neve
 student can learn the same tokens from the labels too. The distillation saw the vocabulary (or the corpus) but no labels. With a few hundred labelled examples
 and a small student, the numbers above are what this run found; more seeds narrow the bands.
 """)
+
+cost_section(teacher, d_s, layers)
+
+with st.expander("About these numbers"):
+    st.markdown(
+        "Both tasks were written for this app: a few hundred labelled examples, so one held-out example moves "
+        "accuracy by a point or more, and the band around each curve shows how much the seeds alone move it. The "
+        "expected durations come from runs of the same settings that finished on this server, updated after each "
+        "one, or, before the first, from a few timed steps; the range says how much they varied. The teacher and "
+        "the student are measured when you press the button, on this server's processor (and its GPU when it has "
+        "one), while other people's runs may share it.")

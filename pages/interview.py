@@ -8,7 +8,9 @@ from distill_core.errors import DistillError
 from distill_core.lessons.experiments import corpus_targets, subset_targets
 from distill_core.lessons.interview import QUESTIONS
 from labui import state
+from distill_core.evaluation.wordreport import about_note
 from labui.common import page_header, require_teacher
+from labui.glossary import linked
 from labui.run_summary import rows_phrase
 from labui.show_me import SEQUENCE_KEYS, show
 from labui import word_section
@@ -57,14 +59,30 @@ def rows_note(key: str) -> str:
 
 def render_shown(shown, key: str) -> None:
     st.plotly_chart(shown.figure, width="stretch", theme=None)
-    if shown.numbers and key not in ("diagram", "position_similarity", "params", "shape_demo", "forward_cost"):
+    if shown.numbers and key not in ("diagram", "position_similarity", "params", "shape_demo", "forward_cost",
+                                     "mismatch_spreads"):
         st.caption(rows_note(key))
     if shown.numbers:
         st.dataframe(pd.DataFrame({"measure": list(shown.numbers), "value": [f"{v:.4g}" for v in shown.numbers.values()]}),
                      hide_index=True)
+    if key == "neighbour_overlap":
+        st.caption("These shares are averages over all the probe words. Concepts' \"Neighbours shared\" is the same "
+                   "share for the one word you type, which varies a lot from word to word, so the two figures differ.")
     if shown.conclusion:
         st.success(shown.conclusion)
 
+
+def feedback(q, pick, i: int) -> list[str]:
+    """One question's verdict, with why the right option is right and, if another was chosen, why that one is not."""
+    right = f"**Right answer:** {q.choices[q.correct]}. {q.why[q.correct]}"
+    if pick == q.correct:
+        return [f":green[**{i}. Right.**] {q.question}  \n{q.why[q.correct]}"]
+    if pick is None:
+        return [f":orange[**{i}. Not answered.**] {q.question}  \n{right}"]
+    return [f":red[**{i}. Not quite.**] {q.question}  \n**You chose:** {q.choices[pick]}. {q.why[pick]}  \n{right}"]
+
+
+SEEN: set = set()  # glossary terms already linked higher up this page
 
 PAGE = "interview"
 SETTINGS = [Setting("mode", "Study", ("Study", "Self-test"))] + [  # kept across pages and in the link
@@ -76,7 +94,7 @@ mode = st.radio("Mode", SETTINGS[0].choices, horizontal=True, key=state.bind(PAG
 if mode == "Study":
     for i, q in enumerate(QUESTIONS, start=1):
         with st.expander(f"**{i}. {q.question}**  ·  {q.topic}"):
-            st.markdown(q.answer)
+            st.markdown(linked(q.answer, seen=SEEN))  # each glossary word linked where it first appears
             if q.key == "relations":
                 word_section.semantic_note(teacher)  # measured on WordSim-353 and SimLex-999, not typed
             if st.button("Show me", key=f"show_{q.key}"):
@@ -104,9 +122,8 @@ else:
         st.metric("Score", f"{score} / {len(QUESTIONS)}")
         for i, q in enumerate(QUESTIONS, start=1):
             _, pick = picks[q.key]
-            if pick != q.correct:
-                with st.expander(f"{i}. {q.question}: {'not answered' if pick is None else 'not quite'}"):
-                    st.markdown(f"**Answer:** {q.choices[q.correct]}\n\n{q.answer}")
+            for line in feedback(q, pick, i):
+                st.markdown(line)
 
 state.keep(PAGE, SETTINGS)
 
@@ -116,3 +133,9 @@ st.markdown(
     "has a floor set by the teacher's spectrum and d_s; and a loss above that floor points at optimisation or "
     "at a bug in the targets (padding, a teacher left in train mode)."
 )
+with st.expander("About these numbers"):
+    st.markdown(
+        f"Every **Show me** runs a small experiment here and now on the bundled teacher, all-MiniLM-L6-v2 ({STEPS} "
+        "steps of Adam, on the rows named under each result), so its numbers are from that run, not typed in. "
+        "Published figures quoted in the answers (TinyBERT's, DistilBERT's) come from the papers named beside them. "
+        + about_note())

@@ -69,3 +69,10 @@ st.markdown(
     "possible value can be computed exactly. **Concepts** explains it with real tensors, the **Live lab** trains it "
     "while you watch, and **TinyBERT losses** adds the attention and hidden-state losses."
 )
+
+with st.expander("About these numbers"):
+    st.markdown(
+        "Nothing on this page is measured: the logits in section 1 are made up to show what a temperature does. "
+        "The methods are from their papers: soft targets from Hinton, Vinyals and Dean (2015), the layer-wise "
+        "losses and the two stages from TinyBERT (Jiao et al., 2020). The pages that follow measure everything "
+        "they show on the bundled teacher, all-MiniLM-L6-v2.")

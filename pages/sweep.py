@@ -10,7 +10,9 @@ from distill_core.targets import vocab_targets
 from labui import teaching_figures as tf
 from labui import word_section
 from labui.bg_job import Job
+from distill_core.evaluation.wordreport import about_note
 from labui.common import job_fragment, page_header, require_teacher
+from labui.glossary import linked
 from labui.server_jobs import result_or_progress
 from labui.run_summary import rows_phrase
 
@@ -19,9 +21,10 @@ STEPS = 100          # full-batch Adam steps per d_s
 
 page_header(
     "Dimension sweep",
-    "How narrow can the student be? For a student of width d_s, no W_e can beat the Eckart-Young floor "
-    "sum over i > d_s of σᵢ²/(n d_t), where σ are the singular values of the (centred) targets. The floor needs one "
-    "SVD and no training, so the whole curve is instant. Then train short runs and see where they land.",
+    linked("How narrow can the student be? For a student of width d_s, no W_e can beat the Eckart-Young floor "
+           "sum over i > d_s of σᵢ²/(n d_t), where σ are the singular values of the (centred) targets. The floor "
+           "needs one SVD and no training, so the whole curve is instant. Then train short runs and see where they "
+           "land.", ["Eckart-Young", "floor", "singular value", "SVD"]),
 )
 teacher = require_teacher()
 
@@ -153,3 +156,6 @@ if result is not None and result.dims:
     )
 else:
     st.markdown("Train the short runs to see how close a few steps of Adam come to each floor.")
+with st.expander("About these numbers"):
+    st.markdown("The floors are computed here from the teacher's own tables (one SVD each), and the short runs "
+                "train here when you start them. " + about_note())

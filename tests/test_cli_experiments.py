@@ -9,7 +9,7 @@ from tests.test_cli import cli
 def test_ablation_from_the_cli(tiny_teacher_dir, tmp_path):
     js = tmp_path / "ablation.json"
     r = cli("ablation", "--teacher", str(tiny_teacher_dir), "--student-dim", "8", "--layers", "2", "--steps", "6",
-            "--finetune-steps", "3", "--task", "sentences", "--json", str(js))
+            "--finetune-steps", "3", "--task", "sentences", "--seeds", "1", "--json", str(js))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("expected: about ")        # the duration comes before the run
     data = json.loads(js.read_text())

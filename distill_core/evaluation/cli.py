@@ -83,3 +83,12 @@ def prebuilt(config, quiet: bool) -> dict:
             bar.update(done - bar.n)
 
         return {"teacher": teacher, "targets": build_targets(teacher, config, progress=progress)}
+
+
+def run_cost(engine, repeats: int = 5) -> dict:
+    """``run --json``: the teacher and this run's distilled student measured side by side (evaluation/cost.py):
+    parameters, saved file size, peak memory of a forward pass, latency per batch of 32 sentences."""
+    from .cost import as_json, compare, findings
+
+    costs = compare(engine.teacher, engine.pair.student, repeats=repeats)
+    return {"models": as_json(costs), "findings": findings(costs)}

@@ -332,13 +332,44 @@ def fine_tune(model: Classifier, task: Task, cfg: DownstreamConfig, seed: int, v
     return curve
 
 
+def phases(cfg: DownstreamConfig, probe: dict | None = None):
+    """The run's phases for time estimates (distill_core.evaluation.pace), keyed by the shapes that set their cost."""
+    from .pace import Phase
+
+    probe = probe or {}
+    out = {}
+    if "distilled" in cfg.variants:
+        out["distillation"] = Phase(f"downstream.distill|{cfg.distill_target}|d{cfg.hidden_size}|"
+                                    f"rows{cfg.distill_subset}", cfg.distill_steps, probe.get("distillation"))
+    for t in cfg.tasks:
+        out[f"fine-tuning {t}"] = Phase(f"downstream.finetune|{t}|d{cfg.hidden_size}|L{cfg.num_hidden_layers}|"
+                                        f"b{cfg.batch_size}|eval{cfg.eval_every}", cfg.seeds * len(cfg.variants) * cfg.steps,
+                                        probe.get(f"fine-tuning {t}"))
+    return out
+
+
+def _tick(clock: dict | None, phase: str, units: float, seconds: float) -> None:
+    if clock is not None:
+        for part, value in (("done", units), ("seconds", seconds)):
+            clock.setdefault(part, {})[phase] = clock.get(part, {}).get(phase, 0.0) + value
+
+
 def run_experiment(teacher, cfg: DownstreamConfig, start: DistilledStart | None = None,
-                   on_point=None, should_stop=None) -> tuple[list[LearningCurve], DistilledStart | None]:
-    """Every (task, seed, variant) fine-tuning; a distillation first when a distilled student is asked for."""
+                   on_point=None, should_stop=None, pace=None, clock: dict | None = None
+                   ) -> tuple[list[LearningCurve], DistilledStart | None]:
+    """Every (task, seed, variant) fine-tuning; a distillation first when a distilled student is asked for.
+
+    ``clock`` is kept up to date with each phase's units done and seconds spent; ``pace`` (a PaceBook) records
+    each phase's seconds per step once the whole run has finished."""
+    import time
+
     cfg.validate()
+    own = clock if clock is not None else {}
     tasks = [load_task(t, teacher.tokenizer, cfg.data_seed) for t in cfg.tasks]
     if "distilled" in cfg.variants and start is None:
+        t0 = time.perf_counter()
         start = distill_start(teacher, cfg, tasks, should_stop=should_stop)
+        _tick(own, "distillation", start.steps, time.perf_counter() - t0)
     curves = []
     for task in tasks:
         task, keep = compact(task)
@@ -346,7 +377,13 @@ def run_experiment(teacher, cfg: DownstreamConfig, start: DistilledStart | None 
             for variant, model in make_students(teacher, cfg, len(task.label_names), seed, start, keep).items():
                 if should_stop is not None and should_stop():
                     return curves, start
+                t0 = time.perf_counter()
                 curves.append(fine_tune(model, task, cfg, seed, variant, on_point, should_stop))
+                _tick(own, f"fine-tuning {task.name}", cfg.steps, time.perf_counter() - t0)
+    if pace is not None:
+        for name, ph in phases(cfg).items():
+            if own.get("done", {}).get(name):
+                pace.record(ph.key, own["seconds"][name], own["done"][name])
     return curves, start
 
 
@@ -467,6 +504,18 @@ def estimate_seconds(teacher, cfg: DownstreamConfig) -> dict[str, float]:
         t0 = time.perf_counter()
         fine_tune(model, small, probe, 0, "timing")  # two steps and two evaluations
         step_s = max(0.0, time.perf_counter() - t0 - 2 * eval_s) / 2
-        out["fine-tuning"] += runs * (cfg.steps * step_s + evals * eval_s)
+        out[f"fine-tuning {task.name}"] = runs * (cfg.steps * step_s + evals * eval_s)
+        out["fine-tuning"] += out[f"fine-tuning {task.name}"]
     out["total"] = out["distillation"] + out["fine-tuning"]
-    return out
+    return out  # per task too: "fine-tuning tokens", "fine-tuning sentences"
+
+
+def estimate(teacher, cfg: DownstreamConfig, book):
+    """The expected duration with its range (distill_core.evaluation.pace): from finished runs of these shapes on
+    this server when there are any, else from a few timed steps (``estimate_seconds``), said as such."""
+    plan = phases(cfg)
+    if any(ph.units and not book.rates(ph.key) for ph in plan.values()):
+        probe = estimate_seconds(teacher, cfg)
+        per_unit = {n: probe.get(n, 0.0) / plan[n].units for n in plan if plan[n].units}
+        plan = phases(cfg, per_unit)
+    return book.estimate(plan)

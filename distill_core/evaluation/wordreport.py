@@ -87,6 +87,29 @@ def semantic_sentence(teacher, d_s: int = 128, small: int = 16) -> str:
         m2v = comparison_series(data, "model2vec").get(d_s)
         ours = comparison_series(data, "student").get(d_s)
         if m2v is not None and ours is not None:
-            text += (f" A trained d_s = {d_s} student scored {ours:.2f} on WordSim-353 and Model2Vec at {d_s} "
-                     f"dimensions {m2v:.2f} (computed {data['computed_at']} on {data['machine']}).")
+            text += (f" A trained d_s = {d_s} student scored {ours:.2f} on WordSim-353 and {MODEL2VEC_WHAT} at "
+                     f"{d_s} dimensions {m2v:.2f}.")
     return text
+
+
+# Said where Model2Vec first appears on a page: what it is, in one sentence.
+MODEL2VEC_WHAT = ("Model2Vec (a method that builds a small static word table by running the whole teacher once per "
+                  "token, then shrinking the outputs with PCA; no training)")
+
+
+def about_note(data: dict | None = None) -> str:
+    """Where the word-benchmark figures come from, in words a student understands: for a page's collapsed
+    "About these numbers" note, never its main text."""
+    data = cached_comparison() if data is None else data
+    text = ("The word scores of the teacher and of a student exactly at its floor are computed on this page, now, "
+            "from the teacher's table: Spearman rho between the vectors' cosines and people's ratings on two public "
+            "word lists, WordSim-353 (how related two words are) and SimLex-999 (how similar).")
+    if data is None:
+        return text
+    when = str(data.get("computed_at", "")).split(" ")[0]
+    machine = str(data.get("machine", ""))
+    where = "an ordinary two-core server processor with no GPU" if "no GPU" in machine else "a single computer"
+    return (text + f" The trained students' and Model2Vec's scores take minutes to compute, so they were computed "
+            f"once, on {when}, by the project's comparison script on {where}, with the app's default training "
+            "settings, and are read from a saved file. Their timings were taken while other programs shared the "
+            "machine, so they are upper bounds.")

@@ -18,6 +18,7 @@ from torch import nn
 
 from ..assets import default_corpus
 from ..evaluation.downstream import Classifier, DownstreamConfig, compact, fine_tune, load_task
+from ..evaluation.pace import Estimate, PaceBook, Phase
 from ..errors import DistillError
 from .trainer import TinyBertConfig, TinyBertTrainer, targets_cached, teacher_targets
 from .losses import attention_mse, hidden_mse, layer_map
@@ -48,7 +49,7 @@ class AblationConfig:
     lr: float = 1e-3
     batch_size: int = 32
     max_length: int = 32
-    seeds: int = 1                      # each seed runs both arms; more seeds show the spread
+    seeds: int = 3                      # each seed runs both arms: one seed cannot tell a gap from noise
     eval_every: int = 10
     eval_sentences: int = 64            # the fixed sentences every arm's hidden-state loss is measured on
     task: str = "sentences"             # the downstream task (distill_core.evaluation.downstream): 'sentences' or 'tokens'
@@ -135,12 +136,39 @@ def downstream_score(student: nn.Module, task, cfg: AblationConfig, seed: int, l
     return curve.test_acc[-1], curve.steps, curve.test_acc
 
 
+def phases(cfg: AblationConfig, n_sentences: int, targets_ready: bool, probe: dict | None = None) -> dict:
+    """The run's phases, each with the key that names the shapes its per-step time depends on."""
+    probe = probe or {}
+    arms = 2 * cfg.seeds
+    shape = f"d{cfg.hidden_size}|L{cfg.num_hidden_layers}|b{cfg.batch_size}|len{cfg.max_length}"
+    return {"teacher targets": Phase(f"ablation.targets|len{cfg.max_length}", 0 if targets_ready else n_sentences,
+                                     probe.get("teacher targets")),
+            "distillation": Phase(f"ablation.distill|{shape}|eval{cfg.eval_every}x{cfg.eval_sentences}",
+                                  arms * cfg.steps, probe.get("distillation")),
+            "fine-tuning": Phase(f"ablation.finetune|{shape}|{cfg.task}", arms * cfg.finetune_steps,
+                                 probe.get("fine-tuning"))}
+
+
+def _tick(clock: dict | None, phase: str, units: float, seconds: float) -> None:
+    if clock is not None:
+        clock.setdefault("done", {}).setdefault(phase, 0.0)
+        clock.setdefault("seconds", {}).setdefault(phase, 0.0)
+        clock["done"][phase] += units
+        clock["seconds"][phase] += seconds
+
+
 def run_ablation(teacher, cfg: AblationConfig, sentences: list[str] | None = None, on_progress=None,
-                 should_stop=None) -> list[Arm]:
-    """Both arms for every seed; ``on_progress(arms, fraction)`` after each evaluation."""
+                 should_stop=None, pace: PaceBook | None = None, clock: dict | None = None) -> list[Arm]:
+    """Both arms for every seed; ``on_progress(arms, fraction)`` after each evaluation.
+
+    ``clock`` (a dict) is kept up to date with each phase's units done and seconds spent, for a live estimate of
+    the time left; ``pace`` records each finished phase's seconds per unit for the next estimate."""
     cfg.validate()
     sentences = list(sentences) if sentences is not None else list(default_corpus())
     task = load_task(cfg.task, teacher.tokenizer)
+    gmap = layer_map(cfg.num_hidden_layers, int(teacher.config.num_hidden_layers))
+    plan = phases(cfg, len(sentences), targets_cached(teacher, sentences, gmap, cfg.max_length))
+    own = clock if clock is not None else {}
     arms: list[Arm] = []
     total = cfg.seeds * 2 * (cfg.steps + cfg.finetune_steps)
     done = 0
@@ -148,12 +176,19 @@ def run_ablation(teacher, cfg: AblationConfig, sentences: list[str] | None = Non
         for lam in (1.0, 0.0):
             arm = Arm(lam, seed)
             arms.append(arm)
+            t0 = time.perf_counter()
             trainer = TinyBertTrainer(cfg.arm(lam, seed), teacher, sentences)
+            if plan["teacher targets"].units and not own.get("done", {}).get("teacher targets"):
+                _tick(own, "teacher targets", len(sentences), time.perf_counter() - t0)  # the first build only
             idx = torch.arange(min(cfg.eval_sentences, trainer.targets.input_ids.shape[0]))
+            t0, last = time.perf_counter(), 0
             while True:
                 h, e, a = evaluate(trainer, idx)
                 arm.steps.append(trainer.step_count); arm.hidden.append(h); arm.embedding.append(e)
                 arm.attention.append(a)
+                now = time.perf_counter()
+                _tick(own, "distillation", trainer.step_count - last, now - t0)
+                t0, last = now, trainer.step_count
                 if on_progress is not None:
                     on_progress(arms, (done + trainer.step_count) / total)
                 if trainer.done or (should_stop is not None and should_stop()):
@@ -162,11 +197,17 @@ def run_ablation(teacher, cfg: AblationConfig, sentences: list[str] | None = Non
             done += cfg.steps
             if should_stop is not None and should_stop():
                 return arms
+            t0 = time.perf_counter()
             arm.accuracy, arm.finetune_steps, arm.finetune_acc = downstream_score(
                 trainer.student, task, cfg, seed, lam, should_stop)
+            _tick(own, "fine-tuning", cfg.finetune_steps, time.perf_counter() - t0)
             done += cfg.finetune_steps
             if on_progress is not None:
                 on_progress(arms, done / total)
+    if pace is not None:  # a whole run only: a stopped one would record its cheapest part
+        for name, ph in plan.items():
+            if own.get("done", {}).get(name):
+                pace.record(ph.key, own["seconds"][name], own["done"][name])
     return arms
 
 
@@ -190,31 +231,68 @@ def summary(arms: list[Arm]) -> dict[str, float]:
     return out
 
 
+def _per_seed(arms: list[Arm], lam: float, get) -> list[float]:
+    return [get(a) for a in arms if a.lambda_e == lam and a.accuracy is not None]
+
+
+def _pm(values: list[float], fmt: str, scale: float = 1.0) -> str:
+    """'mean ± sample standard deviation' over seeds ('mean' alone for one seed)."""
+    mean = statistics.fmean(values) * scale
+    if len(values) < 2:
+        return format(mean, fmt)
+    return f"{format(mean, fmt)} ± {format(statistics.stdev(values) * scale, fmt)}"
+
+
 def findings(arms: list[Arm], task_title: str) -> list[str]:
-    """Sentences computed from the runs: the hidden-state loss and the downstream score, with vs without L_emb."""
+    """Sentences computed from the runs: the hidden-state loss and the downstream score, with vs without L_emb,
+    as mean ± standard deviation over seeds, and what a gap of that size can mean at this scale."""
     s = summary(arms)
     if not s or s["λ_e = 1: hidden MSE, summed"] != s["λ_e = 1: hidden MSE, summed"]:
         return []
     seeds = len({a.seed for a in arms if a.accuracy is not None})
-    h1, h0 = s["λ_e = 1: hidden MSE, summed"], s["λ_e = 0: hidden MSE, summed"]
-    a1, a0 = s["λ_e = 1: held-out accuracy"], s["λ_e = 0: held-out accuracy"]
+    h1, h0 = (_per_seed(arms, lam, lambda a: a.hidden_total[-1]) for lam in (1.0, 0.0))
+    a1, a0 = (_per_seed(arms, lam, lambda a: a.accuracy) for lam in (1.0, 0.0))
     steps = arms[0].steps[-1]
-    rel = (h0 - h1) / h1
-    lines = [f"After {steps} steps ({seeds} seed{'s' if seeds > 1 else ''}), the hidden-state loss summed over the "
-             f"mapped layers is {h1:.4g} with the embedding loss and {h0:.4g} without it: "
-             + (f"{abs(rel):.1%} {'lower' if rel > 0 else 'higher'} with it." if abs(rel) >= 0.005
-                else "no difference worth the name.")]
+    m1, m0 = statistics.fmean(h1), statistics.fmean(h0)
+    rel = (m0 - m1) / m1
+    h_spread = max((statistics.stdev(v) for v in (h1, h0) if len(v) > 1), default=0.0)
+    h_said = ("no difference worth the name" if abs(rel) < 0.005
+              else f"{abs(rel):.1%} {'lower' if rel > 0 else 'higher'} with it, "
+                   + ("one seed only, so this could be noise" if seeds == 1
+                      else "more than the spread between seeds" if abs(m0 - m1) > h_spread
+                      else "within the spread between seeds"))
+    seeds_said = f"{seeds} seed{'s' if seeds > 1 else ''}, mean ± standard deviation" if seeds > 1 else "1 seed"
+    lines = [f"After {steps} steps ({seeds_said}), the hidden-state loss summed over the mapped layers is "
+             f"{_pm(h1, '.4g')} with the embedding loss and {_pm(h0, '.4g')} without it: {h_said}."]
     spread = _accuracy_spread(arms)
-    gap = a1 - a0
+    gap = statistics.fmean(a1) - statistics.fmean(a0)
     verdict = ("within the spread between seeds" if seeds > 1 and abs(gap) <= spread
                else "one seed only, so this could be noise" if seeds == 1 and abs(gap) > 0
-               else "the same")
-    lines.append(f"Fine-tuned on {task_title.lower()}, the students reach {a1:.1%} (with L_emb) and {a0:.1%} "
-                 f"(without) held-out accuracy: a difference of {gap * 100:+.1f} points, {verdict}.")
+               else "larger than the spread between seeds" if abs(gap) > 0 else "the same")
+    lines.append(f"Fine-tuned on {task_title.lower()}, the students reach {_pm(a1, '.1f', 100)}% (with L_emb) and "
+                 f"{_pm(a0, '.1f', 100)}% (without) held-out accuracy: a difference of {gap * 100:+.1f} points, "
+                 f"{verdict}.")
     lines.append(f"The embedding loss itself ends at {s['λ_e = 1: embedding MSE']:.3g} with λ_e = 1 and "
                  f"{s['λ_e = 0: embedding MSE']:.3g} with λ_e = 0: without its own loss the embedding layer is "
                  "shaped only by what the layers above need.")
+    lines.append(scale_note(arms, seeds))
     return lines
+
+
+def scale_note(arms: list[Arm], seeds: int) -> str:
+    """What a comparison of this size can and cannot show, from its own numbers."""
+    layers = len(arms[0].hidden[-1]) if arms and arms[0].hidden else 0
+    spread = _accuracy_spread(arms) * 100
+    return (f"**What this scale shows, and what it does not.** It shows, for this {layers}-layer student after "
+            f"{arms[0].steps[-1]} steps on this app's few hundred sentences, whether the embedding loss changes how "
+            f"well the hidden states match, measured on the same sentences for both, over {seeds} seed"
+            f"{'s' if seeds > 1 else ''}. It cannot show the paper's effect: 1.5 GLUE points are the difference "
+            "between students distilled for many epochs on English Wikipedia and scored on tasks of thousands of "
+            "examples; here one held-out example moves accuracy by a point or more"
+            + (f", and the seeds alone spread accuracy by {spread:.1f} points (standard deviation)" if seeds > 1
+               else "") + ". With so few steps the layers above are still far from the teacher, and the "
+            "embedding loss is a small share of what they learn from; the mechanism it relies on, a mismatch at the "
+            "embedding output carried into every layer, is measured directly in the experiment above.")
 
 
 def _accuracy_spread(arms: list[Arm]) -> float:
@@ -261,6 +339,19 @@ def estimate_seconds(teacher, cfg: AblationConfig, sentences: list[str] | None =
            "fine-tuning": arms * (cfg.finetune_steps * ft_step + (cfg.finetune_steps // ft.eval_every + 1) * ft_eval)}
     out["total"] = sum(out.values())
     return out
+
+
+def estimate(teacher, cfg: AblationConfig, book: PaceBook, sentences: list[str] | None = None) -> Estimate:
+    """The expected duration with its range: from finished runs of these shapes on this server when there are
+    any, else from a few timed steps (``estimate_seconds``), said as such."""
+    sentences = list(sentences) if sentences is not None else list(default_corpus())
+    gmap = layer_map(cfg.num_hidden_layers, int(teacher.config.num_hidden_layers))
+    plan = phases(cfg, len(sentences), targets_cached(teacher, sentences, gmap, cfg.max_length))
+    if any(ph.units and not book.rates(ph.key) for ph in plan.values()):  # something not measured yet: time it
+        probe = estimate_seconds(teacher, cfg, sentences)
+        per_unit = {n: probe[n] / plan[n].units for n in plan if plan[n].units}
+        plan = phases(cfg, len(sentences), plan["teacher targets"].units == 0, per_unit)
+    return book.estimate(plan)
 
 
 def _time_it(fn, repeats: int) -> float:

@@ -139,9 +139,10 @@ def findings(p: Propagation) -> list[str]:
                      + ", ".join(f"{e[0]:.0%} off ({lab})" for lab, e, _ in floors)
                      + f". After the teacher's {last} layers the hidden states are "
                      + ", ".join(f"{e[-1]:.0%} off" for _, e, _ in floors)
-                     + "; on the way the error never drops below "
+                     + "; the lowest it gets on the way is "
                      + ", ".join(f"{min(e[1:]):.0%}" for _, e, _ in floors)
-                     + ". The layers do not repair a mismatch at their input: they carry it to the top.")
+                     + ". The layers damp a mismatch at their input a little but never remove it: what enters "
+                       "wrong leaves wrong.")
         lines.append("The sentence embedding (the mean of the last hidden states) keeps a cosine of "
                      + ", ".join(f"{c:.3f} ({lab})" for lab, _, c in floors)
                      + " with the teacher's: the narrower the student's embedding layer, the less of the teacher's "
@@ -149,9 +150,11 @@ def findings(p: Propagation) -> list[str]:
     rnd = [(lab, e, c) for lab, d, e, c in zip(p.labels, p.dims, p.rel_error, p.cosine) if d is None]
     if rnd:
         lab, e, c = rnd[0]
-        lines.append(f"An untrained student ({lab}) gives the layers inputs {e[0]:.0%} off; they end {e[-1]:.0%} off "
-                     f"and the sentence embedding's cosine is {c:.3f}: the teacher's layers cannot use it at all.")
+        width = lab.split("(")[-1].rstrip(")")
+        lines.append(f"An untrained student ({width}, at its random start) gives the layers inputs {e[0]:.0%} off; "
+                     f"they end {e[-1]:.0%} off and the sentence embedding's cosine is {c:.3f}: the teacher's layers "
+                     "cannot use it at all.")
     lines.append("Forward passes only, the teacher's own weights: only the embedding output changed. This is the "
-                 "mechanism behind aligning early; how much a trained student gains from it is the question the "
-                 "with/without comparison below asks.")
+                 "mechanism behind aligning early; how much a trained student gains from it is what TinyBERT's "
+                 "with/without comparison asks.")
     return lines
