@@ -84,12 +84,15 @@ def copy_button(key: str) -> None:
     _copy(key=key, on_copied_change=lambda: None)
 
 
-@st.dialog("Share this page", width="medium")
+@st.dialog("Share this page", width="large")
 def _dialog() -> None:
     url = page_url()
-    st.image(qr_png(url), width=QR_PX, caption="Scan to open this page with the same settings.")
-    copy_button("share_copy")
-    st.code(url, language=None, wrap_lines=True)
+    qr, words = st.columns([QR_PX, 380])
+    qr.image(qr_png(url), width=QR_PX)
+    with words:
+        st.markdown("Scan the code to open this page with the same settings, or copy its link:")
+        copy_button("share_copy")
+        st.code(url, language=None, wrap_lines=True)
 
 
 def button(where=None, key: str = "share_button", label: str = "") -> None:

@@ -222,3 +222,25 @@ def test_back_and_forward_walk_the_pages_in_the_order_visited(server, browser):
         assert page.locator(".st-key-lab_d_s input").first.input_value() == "64"
     finally:
         page.close()
+
+
+def test_share_dialog_has_a_large_qr_and_copies_the_full_link(server, browser):
+    context = browser.new_context(viewport=VIEW, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        page.goto(server + "/lesson?step=3&present=1")
+        settled(page)
+        page.locator(".st-key-lesson_share button").first.click()
+        qr = page.locator('[role="dialog"] img').first
+        qr.wait_for(timeout=30_000)
+        box = qr.bounding_box()
+        assert box["width"] >= 300 and box["height"] >= 300, box
+        page.locator('[role="dialog"] button', has_text="Copy link").first.click()
+        page.wait_for_timeout(500)
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert urlparse(copied).netloc == urlparse(server).netloc and path(page) == urlparse(copied).path + "?" + \
+            urlparse(copied).query, copied
+        assert query(page) == {"step": "3", "present": "1"}
+        assert page.locator('[role="dialog"] code').first.inner_text().strip() == copied  # the QR's link, shown
+    finally:
+        context.close()
