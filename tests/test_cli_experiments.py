@@ -33,3 +33,35 @@ def test_named_experiment_from_the_cli(tiny_teacher_dir, tmp_path, name):
     assert r.returncode == 0, r.stderr
     data = json.loads(js.read_text())
     assert data["conclusion"] in r.stdout and data["numbers"] and data["curves"]
+
+
+def test_mismatch_spreads_from_the_cli(tiny_teacher_dir, tmp_path):
+    js = tmp_path / "m.json"
+    r = cli("experiment", "mismatch-spreads", "--teacher", str(tiny_teacher_dir), "--student-dim", "8",
+            "--sentences", "8", "--json", str(js))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(js.read_text())
+    assert data["labels"][0] == "E_t itself" and max(data["relative_error"][0]) < 1e-5
+    assert data["labels"][1] == "d_s = 8 (at its floor)" and data["findings"][0] in r.stdout
+
+
+def test_teacher_vs_student_from_the_cli(tiny_teacher_dir, tmp_path):
+    js = tmp_path / "c.json"
+    r = cli("experiment", "teacher-vs-student", "--teacher", str(tiny_teacher_dir), "--student-dim", "8",
+            "--layers", "1", "--json", str(js))
+    assert r.returncode == 0, r.stderr
+    costs = {c["name"]: c for c in json.loads(js.read_text())["costs"] if c["device"] == "cpu"}
+    assert costs["student"]["parameters"] < costs["teacher"]["parameters"]
+    assert costs["student"]["file_mb"] < costs["teacher"]["file_mb"] and "of the teacher's parameters" in r.stdout
+
+
+def test_run_json_has_the_measured_teacher_vs_student(tiny_teacher_dir, tmp_path):
+    js = tmp_path / "run.json"
+    r = cli("run", "--teacher", str(tiny_teacher_dir), "--student-dim", "8", "--layers", "1", "--steps", "5",
+            "--device", "cpu", "--json", str(js), "--quiet")
+    assert r.returncode == 0, r.stderr
+    measured = json.loads(js.read_text())["teacher_vs_student"]
+    by = {(m["device"], m["name"]): m for m in measured["models"]}
+    t, s = by[("cpu", "teacher")], by[("cpu", "student")]
+    assert s["parameters"] < t["parameters"] and s["latency_ms"] > 0 and t["peak_mb"] >= t["weights_mb"]
+    assert measured["findings"][0].startswith("On the CPU: the student has")
