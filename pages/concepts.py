@@ -15,6 +15,7 @@ from labui.glossary import link
 from labui.state import Setting
 from labui.server_jobs import peek, result_or_progress
 from labui.run_summary import rows_phrase
+from labui.chart import plot_chart
 from distill_core.tinybert.losses import layer_map
 
 QUICK = dict(rows=3000, d_s=128, steps=80)  # a student trained in seconds on CPU, on 3,000 vocabulary rows
@@ -67,7 +68,7 @@ st.markdown(
 )
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(tf.position_heatmap(position_map(teacher.source)), width="stretch", theme=None)
+    plot_chart(tf.position_heatmap(position_map(teacher.source)), width="stretch")
     st.caption("Each pixel is cos(p_i, p_j) for two positions. The dark band along the diagonal says that nearby "
                "positions have similar vectors, and the stripes parallel to it that the similarity depends mostly on "
                "the distance between two positions, with a periodic pattern: the teacher learned a smooth, "
@@ -76,8 +77,8 @@ with right:
     sentence = st.text_input("A sentence", key=state.bind(PAGE, "sentence"))
     try:
         view = sentence_view(teacher, sentence)
-        st.plotly_chart(tf.sentence_heatmap(view.tokens, view.output), width="stretch", theme=None)
-        st.plotly_chart(tf.sentence_norms(view.tokens, view.parts), width="stretch", theme=None)
+        plot_chart(tf.sentence_heatmap(view.tokens, view.output), width="stretch")
+        plot_chart(tf.sentence_norms(view.tokens, view.parts), width="stretch")
         st.caption("Rows are WordPiece tokens, [CLS] and [SEP] included. The same word at two positions gets two "
                    "different output rows: position is already mixed in.")
     except DistillError as exc:
@@ -145,7 +146,7 @@ st.markdown("The same example for both teachers (they differ only in d_t):\n"
 # -- 3. where it attaches ------------------------------------------------------------------------------------------
 st.header("3. Where the loss attaches")
 L_t = teacher.config.num_hidden_layers
-st.plotly_chart(tf.stack_diagram(L_t, 4), width="stretch", theme=None)
+plot_chart(tf.stack_diagram(L_t, 4), width="stretch")
 st.caption(f"Layer map for {L_t} teacher layers and 4 student layers: g(m) = ⌊m·L_t/L_s⌋, the uniform map rounded "
            "down (TinyBERT's g(m) = 3m for 12 → 4 needs no rounding). Exactly: "
            + ", ".join(f"{m}·{L_t}/4 = {m * L_t / 4:g}" for m in range(1, 5)) + ", so student layers 1-4 read "
@@ -175,7 +176,7 @@ st.markdown(
 quick = peek("concepts_quick", teacher.source) if st.session_state.get("quick_ready") else None
 if quick is not None:
     sv = change_of_basis(quick[1].E_s, quick[1].projection)
-    st.plotly_chart(tf.singular_values_figure(sv), width="stretch", theme=None)
+    plot_chart(tf.singular_values_figure(sv), width="stretch")
 elif st.session_state.get("quick_ready"):
     st.info("The quick student is training (section 1); this section fills in when it is done.")
 else:

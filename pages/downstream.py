@@ -16,6 +16,7 @@ from labui.bg_job import Job
 from labui.common import job_fragment, job_status, page_header, require_teacher
 from labui.downstream_figures import LABELS, learning_curves, steps_to_target, summary_rows
 from labui.state import Setting
+from labui.chart import plot_chart
 
 page_header("Downstream: does the distilled start help?", f"""
 The usual claims about embedding-layer distillation are that it gives the student better starting
@@ -162,8 +163,8 @@ def live(job) -> None:
     for task in cfg.tasks:
         mine = [c for c in curves if c.task == task]
         if mine:
-            st.plotly_chart(learning_curves(mine, TASK_TITLES[task], targets[task], chance[task]),
-                            key=f"ds_curves_{task}", theme=None)
+            plot_chart(learning_curves(mine, TASK_TITLES[task], targets[task], chance[task]),
+                       key=f"ds_curves_{task}")
 
 
 job_fragment("ds_job", live)
@@ -180,7 +181,7 @@ if job is not None and not job.running and job.result is not None:
     if summaries:
         for line in findings(summaries, targets, chance_levels(cfg.tasks)):
             st.markdown("- " + line)
-        st.plotly_chart(steps_to_target(summaries, cfg.steps, targets), key="ds_steps", theme=None)
+        plot_chart(steps_to_target(summaries, cfg.steps, targets), key="ds_steps")
         rows = summary_rows(summaries, cfg.steps)
         for row in rows:  # the page's names for the tasks, not their keys
             row["task"] = TASK_TITLES.get(row["task"], row["task"])

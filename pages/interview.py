@@ -15,6 +15,7 @@ from labui.run_summary import rows_phrase
 from labui.show_me import SEQUENCE_KEYS, show
 from labui import word_section
 from labui.state import Setting
+from labui.chart import plot_chart
 
 # Vocabulary rows and Adam steps per "Show me" run: seconds on a CPU. The same 3,000-row subset as Concepts and
 # the sweep's short runs, so a floor for a given d_s is the same number on all three pages.
@@ -58,7 +59,7 @@ def rows_note(key: str) -> str:
 
 
 def render_shown(shown, key: str) -> None:
-    st.plotly_chart(shown.figure, width="stretch", theme=None)
+    plot_chart(shown.figure, width="stretch")
     if shown.numbers and key not in ("diagram", "position_similarity", "params", "shape_demo", "forward_cost",
                                      "mismatch_spreads"):
         st.caption(rows_note(key))

@@ -6,6 +6,7 @@ from labui import teaching_figures as tf
 from labui import state
 from labui.common import page_header
 from labui.state import Setting
+from labui.chart import plot_chart
 
 # An illustrative teacher output for one image (not computed by this app): its logits over five classes.
 CLASSES = ["cat", "dog", "fox", "car", "tree"]
@@ -35,7 +36,7 @@ with left:
         st.warning(note)
     temperature = st.slider("Temperature T", 1.0, 8.0, step=0.5, key=state.bind("primer", "T"))
     state.keep("primer", [TEMPERATURE])  # kept across pages and in the link
-    st.plotly_chart(tf.soft_targets_figure(CLASSES, LOGITS, temperature), width="stretch", theme=None)
+    plot_chart(tf.soft_targets_figure(CLASSES, LOGITS, temperature), width="stretch")
     st.caption("Illustrative logits for one picture of a cat, not a model run here. At T = 1 the teacher is "
                "nearly sure; a higher T shows what else it considered.")
 with right:

@@ -15,6 +15,7 @@ from labui.common import job_fragment, page_header, require_teacher
 from labui.glossary import linked
 from labui.server_jobs import result_or_progress
 from labui.run_summary import rows_phrase
+from labui.chart import plot_chart
 
 SUBSET = 3000        # vocabulary rows for the training runs: the whole sweep takes well under a minute
 STEPS = 100          # full-batch Adam steps per d_s
@@ -63,7 +64,7 @@ st.markdown(
     f"with its default settings, so the lab shows the same floor for the same d_s), **sequence** over "
     f"{rows_phrase('sequence', spec['sequence'][1])}."
 )
-st.plotly_chart(tf.floor_vs_ds_figure(dims, floors, params, d_t), width="stretch", theme=None)
+plot_chart(tf.floor_vs_ds_figure(dims, floors, params, d_t), width="stretch")
 rows = []
 for d in SWEEP_DIMS:
     p = student_params(teacher.config, d)
@@ -118,14 +119,14 @@ def sweep_progress(job: Job | None) -> None:
     subset = training_subset(teacher.source)
     sub_floors = [subset.floor(d) for d in SWEEP_DIMS]
     if job is None:
-        st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors), width="stretch", key="sweep_fig", theme=None)
+        plot_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors), width="stretch", key="sweep_fig")
         return
     frac, result = sweep_state(job)
     if job.error:
         st.error(job.error)
     st.progress(min(frac, 1.0), text=f"{frac:.0%} of {len(SWEEP_DIMS) * STEPS} steps" + ("" if job.running else ", done"))
-    st.plotly_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors, result.dims, result.reached), width="stretch",
-                    key="sweep_fig", theme=None)
+    plot_chart(tf.sweep_figure(SWEEP_DIMS, sub_floors, result.dims, result.reached), width="stretch",
+               key="sweep_fig")
     if result.dims:
         st.dataframe(pd.DataFrame(tf.sweep_table(result.dims, result.reached, result.floors, subset.n_rows)),
                      hide_index=True)

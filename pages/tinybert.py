@@ -17,6 +17,7 @@ from labui.bg_job import Job
 from labui.common import job_fragment, job_status, page_header, require_teacher
 from labui.state import Setting
 from labui.tinybert_figures import loss_terms
+from labui.chart import plot_chart
 
 page_header("TinyBERT's other losses", """
 Embedding distillation is the first of TinyBERT's layer-wise losses (Jiao et al., 2020). Its general
@@ -122,7 +123,7 @@ def live(job) -> None:
             col.metric(term, f"{getattr(last, term):.4g}",
                        f"{getattr(last, term) / getattr(first, term) - 1:+.0%} since step 1"
                        if getattr(first, term) > 0 else None, delta_color="inverse")
-        st.plotly_chart(loss_terms(points, st.session_state.get("tb_weights")), key="tb_losses", theme=None)
+        plot_chart(loss_terms(points, st.session_state.get("tb_weights")), key="tb_losses")
         st.caption(f"Step {last.step}; {last.step / max(last.elapsed, 1e-9):.1f} steps/s. Each step's terms are "
                    "of its own batch of 32 sentences (thin lines); bold lines are means over 10 steps.")
 
