@@ -65,9 +65,12 @@ def room_map(fig, method: str):
     return fig
 
 
-def room_loss(fig):
-    """The loss in a third of a 1280 px screen: the legend further under the plot, clear of the axis title."""
-    fig.update_layout(legend=dict(y=-0.3), margin=dict(b=150))
+def room_loss(fig, height: int):
+    """The loss in a third of a 1280 px screen: its four legend entries right under the tick labels (the step is
+    the tile above; an axis title there sat on the legend's first entry)."""
+    bottom = 40 + 4 * 27  # tick labels, then one legend row per entry at the room's 18 px
+    fig.update_layout(xaxis_title_text="", margin=dict(b=bottom),
+                      legend=dict(y=-40 / max(height - 48 - bottom, 100), yanchor="top"))
     return fig
 
 

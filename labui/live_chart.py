@@ -143,11 +143,13 @@ def live_chart(fig: go.Figure, key: str, *, glide: tuple[int, ...] = (), frame: 
     if ops is None:
         data |= {"full": fig.to_json(), "ops": []}
     elif not ops and prev is not None:
-        data |= {"full": None, "ops": [], "rev": prev["rev"], "base": prev["base"]}  # nothing new: same as before
+        # Nothing new: "you should be at rev already". A browser that skipped a render (React may coalesce two
+        # quick updates) and is behind sees the mismatch and asks for the whole figure.
+        data |= {"full": None, "ops": [], "rev": prev["rev"], "base": prev["rev"]}
         rev = prev["rev"]
     else:
         data |= {"full": None, "ops": ops}
-    sent[key] = {"rev": rev, "base": data["base"], "summary": summary,
+    sent[key] = {"rev": rev, "summary": summary,
                  "answered": asked if ops is None else (prev or {}).get("answered")}
     st.session_state[f"lab_sent_{key}"] = data  # what this rerun sent, for tests
     return _chart(key=f"_lc_{key}", data=data, default={"need": 0}, on_need_change=_noop, height=height,

@@ -130,6 +130,7 @@ class LabWorker:
         self._stopped = False
         self._gen = 0
         self._umap_wanted = False  # UMAP frames cost ~0.5 s of CPU each: placed only while the page shows UMAP
+        self._map_placing = False  # the map thread is placing a frame it has taken
         self._clear(None, None)
         _WORKERS.add(self)
 
@@ -237,8 +238,8 @@ class LabWorker:
             return bool(self._need_build or self._working or self._pending_steps > 0
                         or self._status in ("preparing", "queued", "running")
                         or (engine_live and self._want == "run")
-                        or (UMAP_ON and self._umap_wanted and self._map_todo is not None
-                            and token_maps.umap_error() is None))
+                        or (UMAP_ON and self._umap_wanted and token_maps.umap_error() is None
+                            and (self._map_todo is not None or self._map_placing)))
 
     @property
     def alive(self) -> bool:
@@ -410,13 +411,19 @@ class LabWorker:
                     return
                 (gen, step, X), self._map_todo = self._map_todo, None
                 setup = self._setup
+                # Busy until the frame is published: a page that asked for UMAP after the run ended keeps polling
+                # through the placement instead of reading "nothing to do" the moment the request was taken.
+                self._map_placing = True
             try:
                 reducer = token_maps.fitted_umap(setup.teacher_probe, seed=0)
                 xy = reducer.transform(X)
             except Exception:  # a map frame is never worth stopping the run for; PCA stays
+                with self._cond:
+                    self._map_placing = False
                 time.sleep(1.0)
                 continue
             with self._cond:
+                self._map_placing = False
                 if gen == self._gen:
                     setup.umap_teacher = reducer.teacher_xy
                     self._frames_umap = _thin(self._frames_umap + [(step, xy)], MAX_FRAMES)

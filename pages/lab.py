@@ -249,7 +249,7 @@ def live() -> None:
         cols = st.columns(3 if PRESENT else 2, gap="small")
         with cols[0]:
             loss = LAYOUT.room(LV.loss_figure(view), PRESENT, h)
-            LC.live_chart(LAYOUT.room_loss(loss) if PRESENT else loss, "loss", height=h, config=theme.CONFIG)
+            LC.live_chart(LAYOUT.room_loss(loss, h) if PRESENT else loss, "loss", height=h, config=theme.CONFIG)
         with cols[1]:
             LC.live_chart(LAYOUT.room(LV.spectrum_figure(view), PRESENT, h), "spectrum", height=h,
                           config=theme.CONFIG)
@@ -268,8 +268,10 @@ def live() -> None:
         if settings["target"] == "output":
             WS.output_progress(settings["teacher"])  # the whole teacher once per token, then the disk cache
     # The run started, got its first point, paused or ended, or the map now waits for a UMAP frame: the page
-    # redraws with the timer that fits (every REFRESH_S while something can change, none otherwise).
-    if poll_interval() != st.session_state.get("lab_poll"):
+    # redraws with the timer that fits (every REFRESH_S while something can change, none otherwise). A UMAP frame
+    # placed while this ran (a finished run's map is placed in well under a second) is drawn at once.
+    waiting_map = bool(st.session_state.get("lab_map_note")) and not worker.busy()
+    if poll_interval() != st.session_state.get("lab_poll") or (waiting_map and worker.view().version != view.version):
         st.rerun()
 
 

@@ -69,7 +69,7 @@ def test_presenter_lab_fits_a_projector_and_stays_still(server):
     ARTIFACTS.mkdir(exist_ok=True)
     with chromium_browser() as browser:
         page = browser.new_page(viewport=SIZE)
-        page.goto(f"{server}/lab?present=1&steps=240&{RUN}")
+        page.goto(f"{server}/lab?present=1&steps=120&{RUN}")
         page.wait_for_selector(CONNECTED, timeout=90_000)
         page.get_by_role("button", name="Start").wait_for(timeout=90_000)
         page.wait_for_timeout(1000)
@@ -86,7 +86,7 @@ def test_presenter_lab_fits_a_projector_and_stays_still(server):
         smallest = page.evaluate(SMALLEST_TEXT, list(LIVE))
         assert smallest is not None and smallest["px"] >= 16, f"chart text under 16 px: {smallest}"
         before = page.evaluate(ABOVE)
-        page.get_by_text("finished", exact=True).wait_for(timeout=180_000)
+        page.get_by_text("● finished").wait_for(timeout=300_000)
         page.wait_for_timeout(2500)
         page.screenshot(path=str(ARTIFACTS / "lab_present_finished.png"))
         after = page.evaluate(ABOVE)
