@@ -12,6 +12,7 @@ from . import theme
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 GREY = "#9ca3af"
+BOX_GREY = "#6b7280"  # white text on it has a contrast of 4.8:1 (on GREY it had 2.5:1, too faint for a room)
 # The app's template (labui/theme.py) gives fonts and sizes; the legend goes under the plot, where it wraps.
 LAYOUT = dict(template=theme.NAME, margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.2))
 
@@ -181,18 +182,18 @@ def stack_diagram(teacher_layers: int = 6, student_layers: int = 4) -> go.Figure
     def loss(y_t, y_s, label, color, width):
         fig.add_annotation(x=sx, y=y_s + h / 2, ax=tx + w, ay=y_t + h / 2, xref="x", yref="y", axref="x", ayref="y",
                            showarrow=True, arrowhead=0, arrowwidth=width, arrowcolor=color, text="")
-        fig.add_annotation(x=(tx + w + sx) / 2, y=(y_t + y_s) / 2 + h / 2 + 0.22, text=label, showarrow=False,
-                           font=dict(color=color))
+        fig.add_annotation(x=(tx + w + sx) / 2, y=(y_t + y_s) / 2 + h / 2, yanchor="bottom", yshift=4, text=label,
+                           showarrow=False, font=dict(color=color))  # just above its line, at any type size
 
     box(tx, 0, "embeddings  E_t (n, d_t)", "#1d4ed8")
     box(sx, 0, "embeddings  E_s (n, d_s)", "#15803d")
     for i in range(teacher_layers):
-        box(tx, 1 + i, f"transformer layer {i + 1}", GREY)
+        box(tx, 1 + i, f"transformer layer {i + 1}", BOX_GREY)
     for j in range(student_layers):
-        box(sx, 1 + j * teacher_layers / student_layers, f"transformer layer {j + 1}", GREY)
+        box(sx, 1 + j * teacher_layers / student_layers, f"transformer layer {j + 1}", BOX_GREY)
     top = teacher_layers + 1
-    box(tx, top, "prediction layer", GREY)
-    box(sx, top, "prediction layer", GREY)
+    box(tx, top, "prediction layer", BOX_GREY)
+    box(sx, top, "prediction layer", BOX_GREY)
     loss(0, 0, "L_emb = MSE(E_s W_e, E_t)", "#dc2626", 4)
     # The same map as the TinyBERT page trains with: g(m) = floor(m L_t / L_s), the last layer onto the last.
     for m, g in enumerate(layer_map(student_layers, teacher_layers), start=1):
