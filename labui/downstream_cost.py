@@ -39,6 +39,7 @@ def cost_section(teacher, d_s: int, layers: int) -> None:
         st.dataframe(rows(costs), hide_index=True)
         for line in findings(costs):
             st.markdown("- " + line)
-        st.caption("Times move with whatever else the server is doing; the ratio between the two models, taken in "
-                   "alternation, moves much less. The weights' values do not change any of these numbers, only the "
-                   "shape does: the student here is built at this page's width and depth.")
+        st.caption("Times move with whatever else the server is doing (the fastest-slowest column shows how much); "
+                   "the two models were timed in alternation, so both saw the same load, and their ratio is the "
+                   "figure to read. The weights' values do not change any of these numbers, only the shape does: the "
+                   "student here is built at this page's width and depth.")

@@ -148,8 +148,9 @@ def chance_levels(task_names: tuple[str, ...]) -> dict[str, float]:
 
 def live(job) -> None:
     if job is None:
-        st.info("Choose the students and tasks, then press **Estimate how long it takes**: the page times a few "
-                "steps here and shows the expected duration before anything starts. The curves grow while it runs.")
+        st.info("Choose the students and tasks, then press **Estimate how long it takes**: the page shows how long "
+                "runs of these settings took on this server (or times a few steps) before anything starts. The "
+                "curves grow while it runs.")
         return
     cfg: DownstreamConfig = st.session_state["ds_cfg"]
     values = job.values()
