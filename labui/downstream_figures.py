@@ -59,7 +59,7 @@ def learning_curves(curves, title: str = "", target: float | None = None, chance
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(title_text="fine-tuning step")
     fig.update_layout(title=title, height=360, margin=dict(l=10, r=10, t=60, b=10), template=theme.NAME,
-                      legend=dict(orientation="h", y=-0.25))
+                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"))
     return fig
 
 
@@ -91,7 +91,7 @@ def steps_to_target(summaries, max_steps: int, targets: dict[str, float]) -> go.
                               row=1, col=col)
     fig.update_yaxes(title_text="steps (x: not reached)", row=1, col=1, rangemode="tozero")
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME, boxmode="group",
-                      legend=dict(orientation="h", y=-0.2))
+                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"))
     return fig
 
 

@@ -14,7 +14,10 @@ PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 GREY = "#9ca3af"
 BOX_GREY = "#6b7280"  # white text on it has a contrast of 4.8:1 (on GREY it had 2.5:1, too faint for a room)
 # The app's template (labui/theme.py) gives fonts and sizes; the legend goes under the plot, where it wraps.
-LAYOUT = dict(template=theme.NAME, margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.2))
+# The legend at the figure's foot (container units): under the axis title at any type size, the margin grows to it.
+# A right margin for the last tick label of a log axis, which plotly hid when it stood at the plot's edge.
+LAYOUT = dict(template=theme.NAME, margin=dict(l=10, r=30, t=70, b=10),
+              legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left"))
 
 
 def log_axis(*series) -> dict:
@@ -160,7 +163,7 @@ def sentence_norms(tokens: list[str], parts: dict[str, np.ndarray]) -> go.Figure
     _style(fig, "Norms: each part, and the output", 420)
     # the legend above the plot, under the title: below the plot it met the tokens' slanted labels
     return fig.update_layout(barmode="group", margin=dict(t=90), title=dict(y=0.98, yanchor="top", yref="container"),
-                             legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
+                             legend=dict(orientation="h", x=0, xanchor="left", yref="paper", y=1.0, yanchor="bottom"))
 
 
 # -- the forward pass ------------------------------------------------------------------------------------------

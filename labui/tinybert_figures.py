@@ -50,7 +50,7 @@ def loss_terms(points, weights: dict | None = None, window: int = 10) -> go.Figu
         fig.update_yaxes(row=row, col=col, **_log_axis(vals))
     fig.update_xaxes(title_text="step", row=2)
     fig.update_layout(height=600, margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME,
-                      legend=dict(orientation="h", y=-0.12))
+                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"))
     return fig
 
 
@@ -94,7 +94,7 @@ def ablation_curves(arms) -> go.Figure:
     fig.update_yaxes(**_log_axis(*[a.embedding for a in arms]), row=1, col=2)
     fig.update_xaxes(title_text="distillation step")
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME,
-                      legend=dict(orientation="h", y=-0.2))
+                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"))
     return fig
 
 
@@ -118,5 +118,5 @@ def ablation_scores(arms, paper: list[dict], task_title: str) -> go.Figure:
                              marker_color=color, legendgroup=label, showlegend=not mine, opacity=0.8,
                              hovertemplate="%{x}: %{y}<extra>" + label + "</extra>"), row=1, col=2)
     fig.update_layout(height=360, barmode="group", margin=dict(l=10, r=10, t=50, b=10), template=theme.NAME,
-                      legend=dict(orientation="h", y=-0.2))
+                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom"))
     return fig
