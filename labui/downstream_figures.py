@@ -29,9 +29,12 @@ def _band(fig, curves, metric: str, variant: str, row: int, col: int, show_legen
     color = COLORS.get(variant, "#555555")
     lo, hi, mean = vals.min(0), vals.max(0), vals.mean(0)
     if len(curves) > 1:  # the band is the spread over seeds: min to max
+        # named once in the legend (every band is the same kind of thing, in its start's colour)
+        first = show_legend and not any(t.legendgroup == "spread" for t in fig.data)
         fig.add_trace(go.Scatter(x=np.r_[steps, steps[::-1]], y=np.r_[hi, lo[::-1]], fill="toself",
                                  fillcolor=_rgba(color, 0.18), line=dict(width=0), hoverinfo="skip",
-                                 showlegend=False, legendgroup=variant), row=row, col=col)
+                                 name="shaded: lowest to highest seed", showlegend=first,
+                                 legendgroup="spread" if first else variant), row=row, col=col)
     fig.add_trace(go.Scatter(x=steps, y=mean, mode="lines", line=dict(color=color, width=2.5),
                              name=f"{LABELS.get(variant, variant)} ({len(curves)} seed{'s' * (len(curves) > 1)})",
                              legendgroup=variant, showlegend=show_legend,
