@@ -1,22 +1,26 @@
 """Live-lab speed, measured in one run on this machine; prints figures and ratios, asserts nothing.
 
-    python benchmarks/bench_app.py [--skip-browser] [--skip-umap]
+    python benchmarks/bench_app.py [--quick] [--skip-browser | --only-browser] [--skip-umap] [--rate] [--repeat N]
 
 1. The engine on the lab's defaults: a snapshot's cost in training steps; the default run (where it stops, when
    it reaches 1.01x the floor, whether the loss jumps after that).
 2. Server time for the live view with 1,000 probe tokens: what one refresh of each fragment builds and
    serialises (as ``st.plotly_chart`` does), p50 and p95; the replay map built on pause.
 3. First loss point after Start on a warm process (teacher and targets loaded), at the worker.
-4. The browser against the CLI, on the same cores: ``python -m distill_core run`` on the lab's settings, then a
-   real ``streamlit run app.py`` with headless Chromium pressing Start on the same settings; steps/s of each,
-   first point and time to 1.01x the floor as the browser shows them.
-5. (optional) UMAP: warm-up, fit, one frame.
+4. The first visit, as a person meets it, in the shipped configuration (UMAP on): a fresh ``streamlit run app.py``,
+   one first page view in headless Chromium (Home's title timed from the request), the lab opened from the sidebar
+   20 s later and Start pressed on the defaults; then on the warm server a second Start (its first point) and two
+   browsers pressing Start at once. Each against ``python -m distill_core run`` on the same settings; median and
+   range over --repeat fresh servers (3; --quick: 1); each of issue 19's targets printed as met or not.
+   --rate adds the older comparison: steps/s over a 100-step run on a server left to go idle first.
+5. UMAP: the UMAP process's start, a fit, one frame (--umap-cold: with an empty numba cache, then a warm one).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -154,7 +158,7 @@ def cli_rate(steps: int, stop_tol: float) -> tuple[float, dict]:
         out = Path(tmp) / "s.json"
         subprocess.run([sys.executable, "-m", "distill_core", "run", "--steps", str(steps), "--stop-tol",
                         str(stop_tol), "--device", "cpu", "--quiet", "--json", str(out)], cwd=ROOT, check=True,
-                       env=os.environ | {"PYTHONPATH": str(ROOT)})
+                       env=os.environ | {"PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
         s = json.loads(out.read_text())
     return s["steps"] / s["seconds"], s
 
@@ -206,13 +210,14 @@ WATCH = """() => {
     return null; };
   const read = () => {
     const t = document.body.textContent;
-    const m = t.match(/Step (\\d+) of (\\d+)/);
-    return {step: m ? +m[1] : null, loss: metric('MSE loss'), ratio: metric('Ratio to floor'),
+    const tile = metric('Step'), m = t.match(/Step (\\d+) of (\\d+)/);
+    const step = tile && /\\d/.test(tile) ? +tile.replace(/[^0-9]/g, '') : (m ? +m[1] : null);
+    return {step: step, loss: metric('MSE loss'), ratio: metric('Ratio to floor'),
             done: t.includes('● finished'), error: t.includes('● stopped')};
   };
   window.__log = []; window.__t0 = null; window.__done = false;
   document.addEventListener('click', (e) => {
-    const b = e.target.closest('button'); if (b && b.textContent.trim() === 'Start') window.__t0 = performance.now();
+    const b = e.target.closest('button'); if (b && b.textContent.trim().startsWith('Start')) window.__t0 = performance.now();
   }, true);
   let last = '';
   new MutationObserver(() => {
@@ -224,17 +229,41 @@ WATCH = """() => {
 }"""
 
 
-def browser_run(page, url: str, timeout: float = 240.0) -> list[tuple[float, dict]]:
-    """Open the lab at url, press Start, and record each change of the page's step, loss and ratio (a mutation
-    observer in the page, timed from the click) until the run has finished: [(t, state)]."""
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=120_000)
-    page.get_by_role("button", name="Start", exact=True).wait_for(timeout=120_000)
+CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+START = re.compile(r"^Start\b")  # the button's name also carries its keyboard shortcut
+
+
+def arm(page, url: str | None) -> None:
+    """Open the lab at url (None: the page is already there), wait until it has settled and start recording."""
+    if url is not None:
+        page.goto(url)
+    page.wait_for_selector(CONNECTED, timeout=120_000)
+    page.get_by_role("button", name=START).wait_for(timeout=120_000)
     page.wait_for_timeout(1500)  # the page has settled
     page.evaluate(WATCH)
-    page.get_by_role("button", name="Start", exact=True).click()
-    page.wait_for_function("() => window.__done", timeout=timeout * 1000, polling=1000)
+
+
+def press_start(page) -> None:
+    page.get_by_role("button", name=START).click()
+
+
+def recorded(page, timeout: float = 240.0) -> list[tuple[float, dict]]:
+    """Wait until the run shows finished (or stopped); each change of the page's state, timed from the click."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("() => window.__done", timeout=timeout * 1000, polling=1000)
+    except PlaywrightTimeout:
+        print(f"  (the run had not finished {timeout:.0f} s after its Start; what the page showed until then is used)")
     return [(t, state) for t, state in page.evaluate("() => window.__log")]
+
+
+def browser_run(page, url: str | None, timeout: float = 240.0) -> list[tuple[float, dict]]:
+    """Open the lab at url, press Start, and record each change of the page's step, loss and ratio (a mutation
+    observer in the page, timed from the click) until the run has finished: [(t, state)]."""
+    arm(page, url)
+    press_start(page)
+    return recorded(page, timeout)
 
 
 def summarise(seen) -> dict:
@@ -246,7 +275,16 @@ def summarise(seen) -> dict:
     # steps/s as the person sees it: from the first step shown after 0 to the end of the run
     a = next(((t, k) for t, k in steps if k > 0), None)
     rate = (steps[-1][1] - a[1]) / (steps[-1][0] - a[0]) if a and steps[-1][0] > a[0] else None
-    return dict(first=first, ratio=ratio, done=done, last_step=steps[-1][1] if steps else None, rate=rate)
+    # the longest time the shown step stood still while training: between two changes of the step, from the first
+    # point to the run's end
+    changes = [t for (t, k), prev in zip(steps, [None] + [k for _, k in steps]) if k != prev]
+    if first is not None and done is not None:
+        marks = sorted({t for t in changes if first <= t <= done} | {first, done})
+        still = max((b - a for a, b in zip(marks, marks[1:])), default=0.0)
+    else:
+        still = None
+    return dict(first=first, ratio=ratio, done=done, last_step=steps[-1][1] if steps else None, rate=rate,
+                still=still)
 
 
 def _s(seconds: float | None) -> str:
@@ -315,13 +353,137 @@ def bench_browser(umap: bool, repeat: int = 3) -> None:
           f"{statistics.median(drawing):.2f} of the {os.cpu_count()} cores (the CLI has them all)")
 
 
+# -- 4'. the first visit, as a person meets it ---------------------------------------------------------------------
+HOME_TITLE = "Embedding distillation, live"
+
+
+def first_visit(pw, chromium: str, umap: bool, wait_s: float = 20.0, timeout: float = 240.0) -> dict:
+    """A fresh server; one first page view (Home's title timed from the request); the lab opened from the sidebar
+    wait_s later and the default run started; then, on the now warm server, a second Start (its first point) and
+    two browsers pressing Start at once. What each page showed, timed from its click."""
+    from load_test import free_port, wait_healthy  # noqa: E402  (same folder)
+
+    port = free_port()
+    proc = _server(port, umap)
+    out: dict = {}
+    try:
+        wait_healthy(port, proc)
+        base = f"http://127.0.0.1:{port}"
+        browser = pw.chromium.launch(executable_path=chromium, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        t0 = time.monotonic()
+        page.goto(base)
+        page.get_by_role("heading", name=HOME_TITLE).wait_for(timeout=120_000)
+        out["home"] = time.monotonic() - t0
+        page.wait_for_timeout(max(0.0, wait_s - (time.monotonic() - t0)) * 1000)
+        page.get_by_role("link", name=re.compile("Live lab")).first.click()
+        arm(page, None)
+        c0 = _cpu_s(proc.pid)
+        press_start(page)
+        out["default"] = summarise(recorded(page, timeout))
+        out["server_cores"] = (_cpu_s(proc.pid) - c0) / max(1e-9, out["default"]["done"] or 1.0)
+        out["warm_first"] = summarise(browser_run(page, f"{base}/lab", timeout))["first"]  # a warm server now
+        other = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
+        arm(page, f"{base}/lab")
+        arm(other, f"{base}/lab")
+        press_start(page)
+        press_start(other)
+        out["two"] = [summarise(recorded(p, 2 * timeout))["done"] for p in (page, other)]
+        browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    return out
+
+
+def _spread(xs: list) -> str:
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return "never"
+    if len(xs) == 1:
+        return f"{xs[0]:.2f} s"
+    return f"median {statistics.median(xs):.2f} s (range {min(xs):.2f}-{max(xs):.2f} over {len(xs)})"
+
+
+def _verdict(value: float | None, target: float) -> str:
+    if value is None:
+        return "NOT MET (never seen)"
+    return "met" if value <= target else "NOT MET"
+
+
+def bench_first_visit(umap: bool, repeat: int, wait_s: float = 20.0) -> None:
+    """Part 4 as a person meets it: each repetition on a fresh server; prints each of issue 19's targets."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("browser: skipped (Debian's chromium is not installed)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    cfg = DistillConfig()
+    cli = [cli_rate(cfg.steps, cfg.stop_tol)[1] for _ in range(repeat)]
+    cli_s = statistics.median([c["seconds"] for c in cli])
+    print(f"CLI, lab defaults ({cli[0]['steps']} steps, converged): {_spread([c['seconds'] for c in cli])} of "
+          f"training", flush=True)
+    label = "UMAP on, as shipped" if umap else "UMAP OFF (LAB_UMAP=0), not the shipped configuration"
+    runs = []
+    with sync_playwright() as pw:
+        for r in range(repeat):
+            v = first_visit(pw, chromium, umap, wait_s, timeout=max(240.0, 6 * cli_s))
+            runs.append(v)
+            d = v["default"]
+            print(f"first visit {r + 1} of {repeat} ({label}): Home's title {v['home']:.2f} s; lab's default run "
+                  f"finished {_s(d['done'])} after Start (step {d['last_step']}), first point {_s(d['first'])}, "
+                  f"step stood still up to {_s(d['still'])}; server {v['server_cores']:.2f} cores meanwhile; warm "
+                  f"server's first point {_s(v['warm_first'])}; two browsers at once finished "
+                  f"{', '.join(_s(t) for t in v['two'])}", flush=True)
+    med = lambda xs: statistics.median([x for x in xs if x is not None]) if any(x is not None for x in xs) else None
+    home = med([v["home"] for v in runs])
+    done = med([v["default"]["done"] for v in runs])
+    still = med([v["default"]["still"] for v in runs])
+    warm = med([v["warm_first"] for v in runs])
+    two = med([max(v["two"]) if None not in v["two"] else None for v in runs])
+    ratio = None if done is None else done / cli_s
+    two_ratio = None if two is None else two / cli_s
+    print(f"\nissue 19's targets ({label}; {len(runs)} fresh server(s); {os.cpu_count()} cores, load average now "
+          f"{os.getloadavg()[0]:.1f}):")
+    print(f"  Home's title after the first request on a fresh server: {_spread([v['home'] for v in runs])} "
+          f"(target <= 1.5 s): {_verdict(home, 1.5)}")
+    print(f"  default run, Start -> finished in Chromium: {_spread([v['default']['done'] for v in runs])} against "
+          f"the CLI's {cli_s:.2f} s = {ratio or float('nan'):.2f}x (target <= 1.25x): {_verdict(ratio, 1.25)}")
+    print(f"  longest time the shown step stood still while training: {_spread([v['default']['still'] for v in runs])} "
+          f"(target <= 1.0 s): {_verdict(still, 1.0)}")
+    print(f"  first loss point after Start on a warm server: {_spread([v['warm_first'] for v in runs])} "
+          f"(target <= 1 s): {_verdict(warm, 1.0)}")
+    print(f"  two browsers at once, the slower one's Start -> finished: "
+          f"{_spread([max(v['two']) if None not in v['two'] else None for v in runs])} = "
+          f"{two_ratio or float('nan'):.2f}x the CLI (target <= 2.5x): {_verdict(two_ratio, 2.5)}")
+
+
 # -- 5. UMAP --------------------------------------------------------------------------------------------------
-def bench_umap(teacher) -> None:
+def _umap_process(cache: str) -> tuple[float, float]:
+    """Wall and CPU seconds of a process that imports umap and fits and transforms once, with this numba cache."""
+    t0 = time.perf_counter()
+    r0 = os.times()
+    subprocess.run([sys.executable, "-m", "distill_core.token_maps", "--warm"], cwd=ROOT, check=True,
+                   env=os.environ | {"LAB_NUMBA_CACHE": cache, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    r1 = os.times()
+    return time.perf_counter() - t0, (r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)
+
+
+def bench_umap(teacher, cold: bool) -> None:
+    if cold:
+        with tempfile.TemporaryDirectory() as tmp:
+            for what in ("cold (empty)", "warm (the run before filled it)"):
+                wall, cpu = _umap_process(tmp)
+                print(f"UMAP process, import + first fit + first transform, numba cache {what}: {wall:.1f} s "
+                      f"({cpu:.1f} s of CPU)")
     X, _, _ = teacher_rows(teacher)
     t0 = time.perf_counter()
     token_maps.warm_umap_async().join()
-    print(f"UMAP warm-up (import + numba compile, once per process, in the background): "
-          f"{time.perf_counter() - t0:.1f} s" + (f"  [{token_maps.umap_error()}]" if token_maps.umap_error() else ""))
+    print(f"UMAP process ready (import, kernels from {token_maps.numba_cache_dir()}, a small fit; at the lowest "
+          f"priority): {time.perf_counter() - t0:.1f} s" + (f"  [{token_maps.umap_error()}]" if token_maps.umap_error() else ""))
     if not token_maps.umap_ready():
         return
     t0 = time.perf_counter()
@@ -340,20 +502,31 @@ def main() -> None:
     ap.add_argument("--only-browser", action="store_true", help="only part 4, the browser against the CLI")
     ap.add_argument("--skip-umap", action="store_true", help="no UMAP timings; the browser's server runs with LAB_UMAP=0")
     ap.add_argument("--repeat", type=int, default=3, help="browser runs of each kind (medians are reported)")
+    ap.add_argument("--quick", action="store_true", help="one repetition of each browser measurement")
+    ap.add_argument("--rate", action="store_true",
+                    help="also the steps/s comparison over a 100-step run on a server left to go idle first")
+    ap.add_argument("--wait", type=float, default=20.0, help="seconds between the first page view and opening the lab")
+    ap.add_argument("--umap-cold", action="store_true",
+                    help="also time a UMAP process with an empty numba cache, then with the cache it filled")
     args = ap.parse_args()
+    if args.quick:
+        args.repeat = 1
     print(f"{os.cpu_count()} CPU cores; load average before: {os.getloadavg()[0]:.1f} (others' work inflates times)")
-    t0 = time.perf_counter()
-    teacher = load_teacher("bundled", "cpu")
-    print(f"teacher load (once per server, in the background at the first page view): {time.perf_counter() - t0:.2f} s")
     if not args.only_browser:
+        t0 = time.perf_counter()
+        teacher = load_teacher("bundled", "cpu")
+        print(f"teacher load (once per server, in the background after the first page view): "
+              f"{time.perf_counter() - t0:.2f} s")
         bench_engine(teacher)
         bench_figures(teacher)
         bench_first_point(teacher)
     if not args.skip_browser:
         sys.path.insert(0, str(ROOT / "benchmarks"))
-        bench_browser(umap=not args.skip_umap, repeat=args.repeat)
+        bench_first_visit(umap=not args.skip_umap, repeat=args.repeat, wait_s=args.wait)
+        if args.rate:
+            bench_browser(umap=not args.skip_umap, repeat=args.repeat)
     if not args.skip_umap and not args.only_browser:
-        bench_umap(teacher)
+        bench_umap(teacher, args.umap_cold)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
