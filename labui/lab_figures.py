@@ -300,7 +300,8 @@ def map_figure(teacher_xy: np.ndarray, words: list[str], groups: list[str],
         ring = dict(color="rgba(0,0,0,0)", size=22, line=dict(color=HIGHLIGHT, width=3))
         word = words[hit]
         data.append(dict(type="scatter", x=_f32(full[hit:hit + 1, 0]), y=_f32(full[hit:hit + 1, 1]),
-                         mode="markers", name=f"{word} (teacher)", showlegend=False, marker=ring | dict(symbol="circle"),
+                         mode="markers", name=f"{word} (teacher)", showlegend=False,
+                         marker=ring | dict(symbol="circle"),
                          hovertemplate=f"<b>{word}</b><br>teacher<extra></extra>"))
         if student_hit:
             data.append(student_hit[0] | dict(mode="markers", name=f"{word} (student)", showlegend=False,
