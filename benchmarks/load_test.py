@@ -20,6 +20,7 @@ import asyncio
 import atexit
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -197,6 +198,37 @@ def _loss_curve(spec_json: str) -> tuple[list[int], list[float]] | None:
     return None
 
 
+class LiveCharts:
+    """The figures the lab's in-place chart component (labui/live_chart.py) holds in a browser, rebuilt from what
+    the server sends it: a whole figure, or the points appended to (extend) or replacing (restyle, glide) traces."""
+
+    def __init__(self):
+        self.figures: dict[str, dict] = {}  # key -> {"names": [...], "x": [[...]], "y": [[...]]}
+
+    def apply(self, data: dict) -> tuple[list[int], list[float]] | None:
+        key = data.get("key")
+        if data.get("full"):
+            traces = json.loads(data["full"]).get("data", [])
+            self.figures[key] = {"names": [t.get("name") for t in traces], "x": [_array(t.get("x")) for t in traces],
+                                 "y": [_array(t.get("y")) for t in traces]}
+        fig = self.figures.get(key)
+        if fig is None:
+            return None
+        for op in data.get("ops") or []:
+            for name, part in op.items():
+                if name not in ("extend", "restyle", "glide"):
+                    continue
+                for i, x, y in zip(part["traces"], part["x"], part["y"]):
+                    if name == "extend":
+                        fig["x"][i], fig["y"][i] = fig["x"][i] + list(x), fig["y"][i] + list(y)
+                    else:
+                        fig["x"][i], fig["y"][i] = list(x), list(y)
+        if LOSS_TRACE in fig["names"]:
+            i = fig["names"].index(LOSS_TRACE)
+            return list(map(int, fig["x"][i])), list(map(float, fig["y"][i]))
+        return None
+
+
 def _array(v) -> list:
     if isinstance(v, dict) and "bdata" in v:  # plotly's typed-array encoding
         import base64
@@ -215,6 +247,7 @@ class WsSession:
         self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
         self.query, self.result = query, SessionResult(seed, "websocket")
         self.buttons: dict[str, str] = {}
+        self.charts = LiveCharts()
         self.page_hash = ""  # the lab page's script hash, as a browser sends it once the server named it
         self.fragments: dict[str, float] = {}  # the page's timed fragments: id -> interval
         self.status = ""
@@ -275,11 +308,16 @@ class WsSession:
             if el.alert.body not in self.result.errors:
                 self.result.errors.append(el.alert.body[:200])
         elif kind == "plotly_chart" and self.t_start is not None:
-            curve = _loss_curve(el.plotly_chart.spec)
-            if curve and curve[1]:
-                if self.result.first_loss_s is None:
-                    self.result.first_loss_s = time.monotonic() - self.t_start
-                self.result.steps, self.result.losses = curve
+            self._on_curve(_loss_curve(el.plotly_chart.spec))
+        elif kind == "bidi_component" and el.bidi_component.component_name.endswith("live_chart") \
+                and self.t_start is not None:
+            self._on_curve(self.charts.apply(json.loads(el.bidi_component.json or "{}")))
+
+    def _on_curve(self, curve) -> None:
+        if curve and curve[1]:
+            if self.result.first_loss_s is None:
+                self.result.first_loss_s = time.monotonic() - self.t_start
+            self.result.steps, self.result.losses = curve
 
     async def _pump(self) -> None:
         async for raw in self.ws:
@@ -342,7 +380,7 @@ async def browser_session(browser, port: int, seed: int, query: str, until: floa
     page = await context.new_page()
     try:
         await page.goto(f"http://127.0.0.1:{port}/lab?{query}", timeout=120_000)
-        start = page.get_by_role("button", name="Start", exact=True)
+        start = page.get_by_role("button", name=re.compile(r"^Start\b"))  # its name also carries its shortcut
         await start.wait_for(timeout=120_000)
         t0 = time.monotonic()
         await start.click()
