@@ -13,6 +13,7 @@ Pure numbers and a file: no torch, no Streamlit.
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import tempfile
@@ -21,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KEEP = 12                 # newest rates kept per key: a server's speed drifts with its load
-MEASURED_SPREAD = 0.10    # one more run beyond the lowest and highest seen
+MEASURED_SPREAD = 0.10    # one more run beyond the lowest and highest seen, once many runs were seen
+FEW_RUNS_SPREAD = 0.45    # with n runs seen, at least 0.45 / sqrt(n): on 2 shared cores the per-step time of one
+                          # ablation doubled between two runs a minute apart (0.39 -> 0.77 s per step)
 PROBE_RANGE = (0.7, 2.0)  # a rate timed on a few steps: how far the truth has landed from it
 
 
@@ -90,8 +93,8 @@ class PaceBook:
         """(middle, low, high, measured) seconds per unit: from finished runs, else from ``probe``."""
         seen = self.rates(key)
         if seen:
-            return (statistics.median(seen), min(seen) * (1 - MEASURED_SPREAD), max(seen) * (1 + MEASURED_SPREAD),
-                    True)
+            w = spread(len(seen))
+            return statistics.median(seen), min(seen) * (1 - w), max(seen) * (1 + w), True
         if probe is None:
             return None
         return probe, probe * PROBE_RANGE[0], probe * PROBE_RANGE[1], False
@@ -122,6 +125,11 @@ class PaceBook:
             os.replace(tmp, self.path)  # atomic: a reader never sees half a file
         except OSError:
             pass  # a read-only cache folder: estimates fall back to timed steps, nothing else breaks
+
+
+def spread(n: int) -> float:
+    """How far beyond the lowest and highest of ``n`` measured rates the next run may land."""
+    return max(MEASURED_SPREAD, FEW_RUNS_SPREAD / math.sqrt(max(n, 1)))
 
 
 def remaining(phases: dict[str, Phase], done: dict[str, float], seconds: dict[str, float],
