@@ -114,7 +114,7 @@ def test_the_map_panel_lists_both_neighbour_sets(monkeypatch):
     assert any(t.get("name") == "word13 (teacher)" for t in spec["data"])
 
 
-def test_the_html_page_holds_every_chart_once_with_one_plotly(tmp_path):
+def test_the_html_page_holds_every_chart_once_with_one_plotly_and_opens_offline(tmp_path):
     teacher, student, xy, words, groups, frames = clustered()
     history = [dict(step=s, loss=0.1 / (1 + s), train_loss=0.1 / (1 + s), probe_loss=0.1 / (1 + s), wordsim_rho=0.5,
                     simlex_rho=0.3, wordsim_ref=0.6, simlex_ref=0.4) for s, _ in frames]
@@ -122,7 +122,7 @@ def test_the_html_page_holds_every_chart_once_with_one_plotly(tmp_path):
                        [np.ones(4)] * len(frames), xy, words, groups, frames)
     page = X.figures_html(run.live())
     assert page.count("Plotly.newPlot") == 5  # loss, spectrum, word rho, map, W_e
-    assert page.count("<script src=") == 1 and "cdn.plot.ly" in page
+    assert "<script src=" not in page and page.count("plotly.js (cartesian - minified)") == 1  # inlined once: offline
     assert len(page.encode()) < 2_000_000
     assert "\"x\":[null]" not in page.replace(" ", "")  # no legend-only traces
     assert "Plotly.animate" not in page  # no replay starting by itself: the slider stays at the newest step
