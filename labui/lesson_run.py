@@ -114,7 +114,7 @@ def chart(fig, key: str, where=None) -> None:
 
 def loss_with_previous(view, present: bool, height: int):
     """The run's loss chart (the lab's builder), with the narrower run's whole-set loss and floor in grey."""
-    fig = room(LV.loss_figure(view), present, height)
+    fig = room(LV.loss_figure(view), present, height, legend_room=True)
     prev = previous()
     if prev is not None and prev[0] != view.config.hidden_size:
         d, hist, floor = prev

@@ -257,7 +257,7 @@ def downstream(ctx: Ctx) -> None:
     if result is None:
         return
     fig, lines = result
-    R.chart(R.room(fig, ctx.present, CHART_PX, legend_room=True), "lesson_downstream")
+    R.chart(R.room(fig, ctx.present, CHART_PX - 50, legend_room=True), "lesson_downstream")
     st.markdown(" ".join(lines))
 
 

@@ -4,11 +4,11 @@ page's address or by the sidebar's toggle, and kept on while moving between page
 Like a page's settings (labui/state.py), the switch lives in a key no widget owns (``_presenter_on``), is handed to
 the sidebar's toggle each run and read back after it, and the address mirrors it (``present=1``) while it is on.
 ``apply()`` runs once per page run, from app.py right after ``st.navigation``: it draws the toggle, injects the
-room's CSS (scoped by the class ``presenter-view`` on the page's root element, which a tiny component sets and
+room's CSS (scoped by the class ``presenter-view`` on the page's root element, which a tiny script sets and
 clears, so turning the view off restyles the page at once) and, while the sidebar is hidden, a button that brings
 it back (also ``Alt+M``).
 
-The same component keeps the browser's history one entry per page visited: Streamlit's frontend pushes a new
+The same script keeps the browser's history one entry per page visited: Streamlit's frontend pushes a new
 history entry for every change of the query string, so a page that writes its settings into the address right
 after a page switch left two entries (``/lab``, then ``/lab?d_s=64``) and Back landed on the first one, without
 the settings (issue 17). A change of the query string alone now replaces the current entry; a change of page still
@@ -17,7 +17,6 @@ pushes one.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.components.v2 import component as _component
 
 _KEY = "_presenter_on"            # the switch, in a key no widget owns
 _SIDEBAR = "_presenter_sidebar"   # the sidebar shown again while presenting
@@ -43,7 +42,7 @@ def set_active(on: bool) -> None:
 
 def apply() -> bool:
     """Once per page run (app.py, after ``st.navigation``): the sidebar's toggle, the address, the room's CSS and
-    the shell component. Returns whether the presenter view is on."""
+    the shell script. Returns whether the presenter view is on."""
     on = active()
     if TOGGLE not in st.session_state:  # Streamlit dropped it (a run that did not draw it) or first run
         st.session_state[TOGGLE] = on
@@ -114,11 +113,10 @@ html:not(.{ROOT_CLASS}) .st-key-{SIDEBAR_BUTTON} {{ display: none; }}
 
 
 _SHELL_JS = """
-export default function (component) {
-  const data = component.data || {};
+(function () {
   const root = document.documentElement;
-  root.classList.toggle("presenter-view", !!data.on);
-  root.classList.toggle("presenter-sidebar", !!data.sidebar);
+  root.classList.toggle("presenter-view", %(on)s);
+  root.classList.toggle("presenter-sidebar", %(sidebar)s);
   if (!window.__lessonHistoryPatched) {
     // A change of the query string alone replaces the current history entry; a new page still gets its own.
     window.__lessonHistoryPatched = true;
@@ -133,15 +131,14 @@ export default function (component) {
       return push(state, title, url);
     };
   }
-}
+})();
 """
-_shell_component = None
 
 
 def _shell(on: bool, sidebar_open: bool) -> None:
-    """The tiny component that sets the root's classes and keeps history one entry per page (see module doc)."""
-    global _shell_component
-    if _shell_component is None:
-        _shell_component = _component("presenter_shell", js=_SHELL_JS)
-    with st.sidebar:
-        _shell_component(data={"on": on, "sidebar": sidebar_open}, key="presenter_shell")
+    """A script that sets the root's classes and keeps history one entry per page (see the module's doc). Plain
+    ``st.html`` with its script allowed, in the sidebar: a Components v2 component here (a widget with state) was
+    seen, about one time in ten, to rerun the page in the middle of a lab settings change, which reset the lab's
+    later number boxes to their minimums."""
+    js = _SHELL_JS % {"on": "true" if on else "false", "sidebar": "true" if sidebar_open else "false"}
+    st.sidebar.html(f"<script>{js}</script>", unsafe_allow_javascript=True)
