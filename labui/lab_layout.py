@@ -30,7 +30,7 @@ STATUS_WORD = {"idle": "idle", "preparing": "preparing", "queued": "queued", "ru
 
 def metric_px(present: bool) -> int:
     """One height for every tile (a loss delta appearing after the first step must not push the charts down)."""
-    return 104 if present else 118
+    return 104 if present else 106
 
 
 def map_glide() -> tuple[int, ...]:
@@ -89,6 +89,14 @@ def room(fig, present: bool, height: int | None = None):
 def _template_name(fig) -> str | None:
     meta = fig.layout.meta
     return meta.get("template") if isinstance(meta, dict) else None
+
+
+def lab_css() -> str:
+    """The live view reruns 2-4 times a second: Streamlit's fading of the elements a rerun has not reached yet
+    would make the numbers and the charts flicker (on a loaded machine the map sat faded most of the time)."""
+    return """
+.stMain [data-stale="true"] { opacity: 1 !important; transition: none !important; }
+"""
 
 
 def presenter_css() -> str:

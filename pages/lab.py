@@ -22,9 +22,13 @@ from labui import presenter
 from labui import theme
 from labui import word_section as WS
 from labui import lab_layout as LAYOUT
+from labui import watch_view
 
 run_inside_app()
 
+if watch_view.requested():  # /lab?watch=CODE: the presenter's run, read-only (labui/watch_view.py)
+    watch_view.draw()
+    st.stop()
 PRESENT = presenter.active()
 page_header(
     "Live lab",
@@ -33,20 +37,21 @@ page_header(
     "floor, the student's spectrum σ(E_s W_e) rise toward the teacher's, and the student's tokens move onto the "
     "teacher's." if not PRESENT else "",
 )
-if PRESENT:
-    st.html(f"<style>{LAYOUT.presenter_css()}</style>")
+st.html(f"<style>{LAYOUT.lab_css()}{LAYOUT.presenter_css() if PRESENT else ''}</style>")
 if UMAP_ON:
     token_maps.warm_umap_async()
 settings = sidebar()
 LC.load_plotly(st.sidebar)  # plotly.js for the live charts, once per browser session
 worker = session_worker()
 st.session_state["lab_worker"] = worker  # the same object; lets a test or a debugger reach this session's run
+watch_view.publish(worker)  # once a run exists: this session's watch link (the Share dialog shows it)
 
 # -- controls: buttons with keys (R and C are Streamlit's own); a key never fires while typing in a box ------------
 cols = st.columns(len(LAYOUT.BUTTONS))
 pressed = {name: col.button(name, width="stretch", type="primary" if name == "Start" else "secondary",
                             shortcut=key, help=f"{tip} (key {key})", key=f"lab_btn_{name}")
            for col, (name, key, tip) in zip(cols, LAYOUT.BUTTONS)}
+pressed["Start"] = pressed["Start"] or watch_view.take_autostart()  # "Run my own copy" from a watch link
 problem = None
 if pressed["Start"] or (pressed["Step"] and worker.view().setup is None and worker.view().status != "preparing"):
     try:

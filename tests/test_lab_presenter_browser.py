@@ -69,13 +69,13 @@ def test_presenter_lab_fits_a_projector_and_stays_still(server):
     ARTIFACTS.mkdir(exist_ok=True)
     with chromium_browser() as browser:
         page = browser.new_page(viewport=SIZE)
-        page.goto(f"{server}/lab?present=1&steps=120&{RUN}")
+        page.goto(f"{server}/lab?present=1&steps=300&{RUN}")
         page.wait_for_selector(CONNECTED, timeout=90_000)
         page.get_by_role("button", name="Start").wait_for(timeout=90_000)
         page.wait_for_timeout(1000)
         page.keyboard.press("s")  # the Start key
         page.wait_for_function("(keys) => keys.every(k => document.querySelector(`.live-chart[data-key=\"${k}\"] "
-                               ".main-svg`))", arg=list(LIVE), timeout=120_000)
+                               ".main-svg`))", arg=list(LIVE), timeout=300_000)
         page.wait_for_timeout(1500)
         assert run_tile(page) == "training", "the run should still be training when the charts are checked"
         page.screenshot(path=str(ARTIFACTS / "lab_present_training.png"))
@@ -86,7 +86,7 @@ def test_presenter_lab_fits_a_projector_and_stays_still(server):
         smallest = page.evaluate(SMALLEST_TEXT, list(LIVE))
         assert smallest is not None and smallest["px"] >= 16, f"chart text under 16 px: {smallest}"
         before = page.evaluate(ABOVE)
-        page.get_by_text("● finished").wait_for(timeout=300_000)
+        page.get_by_text("● finished").wait_for(timeout=600_000)
         page.wait_for_timeout(2500)
         page.screenshot(path=str(ARTIFACTS / "lab_present_finished.png"))
         after = page.evaluate(ABOVE)
@@ -131,7 +131,7 @@ def test_umap_map_appears_after_a_finished_run():
         page.goto(f"{url}/lab?steps=40&{RUN}")
         page.wait_for_selector(CONNECTED, timeout=90_000)
         page.get_by_role("button", name="Start").click(timeout=90_000)
-        page.get_by_text("● finished").wait_for(timeout=300_000)
+        page.get_by_text("● finished").wait_for(timeout=600_000)
         title = page.locator('.live-chart[data-key="map"] .gtitle')
         title.wait_for(timeout=60_000)
         assert "PCA" in title.text_content()
