@@ -93,6 +93,9 @@ def _dialog() -> None:
         st.markdown("Scan the code to open this page with the same settings, or copy its link:")
         copy_button("share_copy")
         st.code(url, language=None, wrap_lines=True)
+        from labui import watch_view  # this session's watch link, once its lab has a run (issue 20)
+
+        watch_view.share_section()
 
 
 def button(where=None, key: str = "share_button", label: str = "") -> None:

@@ -108,8 +108,10 @@ def draw() -> None:
     if problem:
         _refused(problem)
         return
+    from labui import lab_layout as LAYOUT, presenter
     from labui import live_chart as LC
 
+    st.html(f"<style>{LAYOUT.lab_css()}{LAYOUT.presenter_css() if presenter.active() else ''}</style>")
     st.title("Live lab")
     banner, own = st.columns([5, 1.3], vertical_alignment="center")
     banner.info(f"You are watching the presenter's run (code {code}): live and read-only. Hover and zoom the charts; "
