@@ -27,11 +27,11 @@ def test_cli_options_are_the_declared_flags_with_the_declared_defaults():
     run = parser._subparsers._group_actions[0].choices["run"]
     flags = {s for a in run._actions for s in a.option_strings if s.startswith("--")}
     declared_flags = {f.metadata["flag"] for f in declared(DistillConfig, "flag")}
-    assert declared_flags <= flags and flags - declared_flags == {"--help", "--out", "--json", "--quiet"}
+    assert declared_flags <= flags and flags - declared_flags == {"--help", "--out", "--json", "--quiet", "--figures"}
     # Every README flag still exists (the README's CLI section stays true).
     for flag in ("--teacher", "--target", "--student-dim", "--layers", "--no-bias", "--init", "--steps", "--lr",
                  "--optimizer", "--schedule", "--warmup-steps", "--batch-size", "--vocab-subset", "--text-file",
-                 "--seed", "--device", "--out", "--json"):
+                 "--seed", "--device", "--out", "--json", "--figures"):
         assert flag in flags, flag
     assert cli.config_from_args(parser.parse_args(["run"])) == DistillConfig()
     args = parser.parse_args(["run", "--student-dim", "16", "--no-bias", "--optimizer", "sgd", "--lr", "0.5"])
