@@ -17,6 +17,8 @@ Step or Reset must reach it without a click.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 
 import streamlit as st
 
@@ -155,6 +157,7 @@ def _live(worker, code: str) -> None:
     from labui import lab_layout as LAYOUT, presenter, theme
     from labui import live_chart as LC
     from labui import live_view as LV
+    from labui import lab_figures as F
     from labui import word_section as WS
 
     view = worker.view()
@@ -171,19 +174,45 @@ def _live(worker, code: str) -> None:
     if has_run:
         h = LAYOUT.chart_px(present)
         cols = st.columns(2, gap="small")
+        key = (present, *LV._history_key(view))
         with cols[0]:
-            loss = LAYOUT.room(LV.loss_figure(view), present, h)
-            LC.live_chart(LAYOUT.room_loss(loss, h) if present else loss, W + "loss", height=h, config=theme.CONFIG)
+            loss = shared_figure(worker, "loss", key, lambda: _room_loss(F.loss_figure(view.history, view.setup.floor),
+                                                                       present, h, LAYOUT))
+            LC.live_chart(loss, W + "loss", height=h, config=theme.CONFIG)
         with cols[1]:
-            LC.live_chart(LAYOUT.room(LV.spectrum_figure(view), present, h), W + "spectrum", height=h,
-                          config=theme.CONFIG)
+            spectrum = shared_figure(worker, "spectrum", key, lambda: LAYOUT.room(
+                F.spectrum_figure(view.setup.teacher_sigma, view.setup.d_s, view.product_sv), present, h))
+            LC.live_chart(spectrum, W + "spectrum", height=h, config=theme.CONFIG)
         WS.lab_words(view, key=W + "words",
                      draw=lambda fig, key: LC.live_chart(LAYOUT.room(fig, present, 360), key, config=theme.CONFIG))
-        _map(view, present)
+        _map(worker, view, present)
     n = watch.REGISTRY.viewers(code)
     st.caption(f"{n:,} {'person is' if n == 1 else 'people are'} watching this run.")
     if _interval(worker) != st.session_state.get(W + "poll"):
         st.rerun()  # the presenter started or stopped: this page polls at the pace that fits
+
+
+# Figures built once per snapshot for every viewer of a run (read-only once built; each viewer's chart component
+# still receives only what its own browser lacks): a room of viewers costs one figure build, not one per viewer.
+_FIGS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FIGS_LOCK = threading.Lock()
+
+
+def shared_figure(worker, name: str, key: tuple, build):
+    """The figure ``name`` of this worker's run for ``key``, built by the first viewer who needs it."""
+    with _FIGS_LOCK:
+        held = _FIGS.setdefault(worker, {}).get(name)
+    if held is not None and held[0] == key:
+        return held[1]
+    fig = build()
+    with _FIGS_LOCK:
+        _FIGS.setdefault(worker, {})[name] = (key, fig)
+    return fig
+
+
+def _room_loss(fig, present: bool, h: int, LAYOUT):
+    fig = LAYOUT.room(fig, present, h)
+    return LAYOUT.room_loss(fig, h) if present else fig
 
 
 STATUS = {"idle": ":gray[● not started]", "preparing": ":orange[● preparing]", "queued": ":orange[● queued]",
@@ -238,8 +267,10 @@ def _metrics(view, present: bool, LAYOUT) -> None:
         cols[5].caption(LAYOUT.speed_line(last), help=LAYOUT.SPEED_HELP)
 
 
-def _map(view, present: bool) -> None:
-    """The token map: PCA, or UMAP where the presenter's run has UMAP frames; the replay once paused or finished."""
+def _map(worker, view, present: bool) -> None:
+    """The token map: PCA, or UMAP where the presenter's run has UMAP frames; the replay once paused or finished.
+    The lab's own map panel (groups, find a word, neighbours), its figure shared by the viewers who chose the same."""
+    from labui import lab_figures as F
     from labui import lab_layout as LAYOUT, map_panel, theme
     from labui import live_chart as LC
     from labui import live_view as LV
@@ -248,7 +279,7 @@ def _map(view, present: bool) -> None:
     chosen = top[0].radio("Map", ("PCA", "UMAP"), horizontal=True, key=W + "layout",
                           help="UMAP shows the frames the presenter's map has placed; until there are some, PCA.")
     method = chosen if chosen == "PCA" or view.frames_umap else "PCA"
-    frames, _ = LV.map_frames(view, method)
+    frames, teacher_xy = LV.map_frames(view, method)
     replay = LV.replaying(view, frames)
     steps = [s for s, _ in frames]
     i = st.session_state.get(W + "replay")
@@ -264,11 +295,21 @@ def _map(view, present: bool) -> None:
         st.session_state.pop(W + "replay", None)
     frame = steps[i] if replay and steps else None
     height = LAYOUT.chart_px(present) if present else 560
+    setup = view.setup
+    shown = map_panel.group_choice(setup)
+    with st.columns([1, 2])[0]:
+        word = map_panel.word_choice(setup)
+    key = (present, id(view.config), method, len(frames), frames[-1][0] if frames else None, replay, tuple(shown), word)
 
-    def draw(fig, _key):
-        fig = LAYOUT.room_map(LAYOUT.room(fig, True, height), method) if present else fig
-        LC.live_chart(fig, W + "map", glide=LAYOUT.map_glide(), frame=frame, height=height, config=theme.CONFIG)
+    def build():
+        fig = F.map_figure(teacher_xy, setup.words, setup.groups, frames, method, animate=replay, shown=shown,
+                           found=word)
+        return LAYOUT.room_map(LAYOUT.room(fig, True, height), method) if present else fig
 
-    map_panel.token_map(view, method, draw=draw)
+    fig = shared_figure(worker, f"map {present} {method} {hash((tuple(shown), word))}", key, build)  # per choice
+    LC.live_chart(fig, W + "map", glide=LAYOUT.map_glide(), frame=frame, height=height, config=theme.CONFIG)
+    if word:
+        map_panel.neighbour_lists(setup, view.probe_student, word)
     if chosen == "UMAP" and method == "PCA":
         st.caption("The presenter's map has no UMAP frames for this run: PCA here until the presenter shows UMAP.")
+

@@ -142,6 +142,9 @@ def test_viewer_follows_the_presenter_read_only(tiny_teacher_dir, monkeypatch):
         assert metric(viewer, "MSE loss") == metric(lab, "MSE loss")  # the presenter's numbers
         assert metric(viewer, "Step") == f"{worker.view().latest['step']:,}"
         assert not [b for b in viewer.button if b.label == "Frame ▶"][0].disabled  # the replay, once paused
+        paused_at = worker.view().latest["step"]
+        press(lab, "Step")  # the presenter's Step reaches the viewer
+        assert wait_for(viewer, lambda a: metric(a, "Step") == f"{paused_at + 1:,}", timeout=30)
         press(lab, "Reset")
         assert wait_for(viewer, lambda a: "has not started a run yet" in texts(a))
         assert lab.session_state["_watch_code"] == code  # the same link through Reset ...
@@ -170,3 +173,27 @@ def test_viewer_follows_the_presenter_read_only(tiny_teacher_dir, monkeypatch):
         assert len(again.warning) == 1 and "the presenter's session has ended" in again.warning[0].value
     finally:
         stop(lab)
+
+
+def test_public_mode_link_works_and_a_full_run_says_so(monkeypatch):
+    from labui.worker import LabWorker
+
+    monkeypatch.setenv("LAB_PUBLIC", "1")
+    monkeypatch.setattr(watch.REGISTRY, "max_viewers", 2)
+    worker = LabWorker()  # a presenter's session that has not started yet
+    try:
+        code = watch.REGISTRY.code_for(worker)
+        at = viewer_app(code)
+        assert not at.exception and not at.warning
+        assert any("has not started a run yet" in m.value for m in at.markdown)
+        assert watch.REGISTRY.viewers(code) == 1
+        watch.REGISTRY.join(code, object())  # someone else's session takes the last seat
+        worker2 = LabWorker()
+        code2 = watch.REGISTRY.code_for(worker2)
+        watch.REGISTRY.join(code2, object()), watch.REGISTRY.join(code2, object())
+        full = viewer_app(code2)
+        assert len(full.warning) == 1 and full.warning[0].value == watch.full(code2, 2)
+        assert not full.metric
+        worker2.stop()
+    finally:
+        worker.stop()
