@@ -2,6 +2,7 @@
 
     python benchmarks/load_test.py                 # 30 sessions, 3 of them real headless Chromium pages
     python benchmarks/load_test.py --sessions 3 --json out.json
+    python benchmarks/load_test.py --viewers 100    # one presenter's run, 100 viewers on its watch link
 
 It starts `streamlit run app.py` on a free local port, opens the sessions, presses Start in each with its own
 seed, and while they train records: the latency of /_stcore/health, each session's time from Start to its
@@ -629,8 +630,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ap.add_argument(flag, type=type(value), default=value)
     ap.add_argument("--json", help="also write the summary to this file")
+    ap.add_argument("--viewers", type=int, default=0, help="N viewers watch one presenter's default run through its "
+                    "watch link (benchmarks/watch_load.py); --browsers of them are Chromium pages")
     args = vars(ap.parse_args(argv))
     out = args.pop("json")
+    viewers = args.pop("viewers")
+    if viewers:
+        from watch_load import main_viewers
+
+        return main_viewers(Params(**args), viewers, out)
     summary = run(Params(**args))
     print_summary(summary)
     if out:
