@@ -2,7 +2,8 @@
 
 - Presenter view (present=1): while a run trains, the loss, the spectrum and the token map lie inside the window;
   every text in them is at least 16 px; nothing above the charts moves when the run finishes.
-- Keys: S starts a run and P pauses it; neither fires while the focus is in a number box.
+- Keys: S starts a run and P pauses it; neither fires while the focus is in a number box; Left and Right step
+  through the replay once the run has finished.
 - UMAP after a finished run (LAB_TEST_UMAP=1: UMAP's numba compilation costs minutes of CPU on a cold machine):
   choosing Map -> UMAP draws the UMAP map.
 """
@@ -140,3 +141,31 @@ def test_umap_map_appears_after_a_finished_run():
             "() => (document.querySelector('.live-chart[data-key=\"map\"] .gtitle') || {}).textContent?.includes('UMAP')",
             timeout=600_000)  # UMAP's warm-up (numba) included on a cold machine
         page.screenshot(path=str(ARTIFACTS / "lab_umap_after_run.png"))
+
+
+ACTIVE_FRAME = """() => {
+  const gd = document.querySelector('.live-chart[data-key="map"]');
+  return gd && gd._fullLayout && gd._fullLayout.sliders && gd._fullLayout.sliders.length
+    ? [gd._fullLayout.sliders[0].active, gd._fullLayout.sliders[0].steps.length] : null;
+}"""
+
+
+def test_left_and_right_step_through_the_replay(server):
+    """Once the run has finished, Left and Right move the map's replay a frame back and forth."""
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport=SIZE)
+        page.goto(f"{server}/lab?steps=20&{RUN}")
+        page.wait_for_selector(CONNECTED, timeout=90_000)
+        page.get_by_role("button", name="Start").wait_for(timeout=90_000)
+        page.wait_for_timeout(1000)
+        page.keyboard.press("s")
+        page.get_by_text("● finished").wait_for(timeout=600_000)
+        page.wait_for_function(f"() => ({ACTIVE_FRAME})() !== null", timeout=60_000)
+        last, frames = page.evaluate(ACTIVE_FRAME)
+        assert last == frames - 1 and frames > 2  # the replay opens on the newest frame
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(f"() => ({ACTIVE_FRAME})()[0] === {last - 1}", timeout=60_000)
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(f"() => ({ACTIVE_FRAME})()[0] === {last - 2}", timeout=60_000)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => ({ACTIVE_FRAME})()[0] === {last - 1}", timeout=60_000)
