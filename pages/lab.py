@@ -99,7 +99,7 @@ def metrics_row(view) -> None:
     h = LAYOUT.metric_px(PRESENT)
     zero = last is not None and F.floor_is_zero(last["floor"], first["loss"])
     tiles = {
-        "Ratio to floor": ("—" if last is None or zero else f"{last['ratio']:.2f}×",
+        "Ratio to floor": ("—" if last is None or zero else ratio_text(last["ratio"]),
                            "The floor is zero here (d_s is at least the targets' rank): any loss can still fall."
                            if zero else "MSE loss / floor: 1.00× is the best any student of this width can do."),
         ("kNN overlap" if PRESENT else f"kNN overlap@{k}"): ("—" if last is None else f"{last['knn_overlap']:.0%}",
@@ -122,7 +122,8 @@ def metrics_row(view) -> None:
         delta = None
         if label == "MSE loss" and last is not None and last is not first:
             delta = f"{last['loss'] - first['loss']:.3g}"
-        col.metric(label, value, help=tip, height=h, delta=delta, delta_color="inverse")
+        col.metric(label, value, help=tip, height=h, delta=delta, delta_color="inverse",
+                   delta_arrow="off")  # the sign says the direction: "↓ -0.005" said it twice
     c[5].caption(LAYOUT.speed_line(last), help=LAYOUT.SPEED_HELP)
 
 
