@@ -117,6 +117,7 @@ async def presenter_run(port: int, p: Params, seed: int, viewers: int, browsers:
     await pres.open()
     await pres._rerun_and_wait(120, trigger=pres.buttons["Step"])  # a run exists (paused at step 1): a code
     code = await pres.share_code()
+    rss_no_viewers = rss_bytes(pid)[0]  # the presenter's run exists; nobody watches yet
     ws_viewers = [Viewer(port, seed, f"watch={code}") for _ in range(max(0, viewers - browsers))]
     for i in range(0, len(ws_viewers), 10):  # a room arriving over a few seconds, not in one instant
         await asyncio.gather(*(v.open() for v in ws_viewers[i:i + 10]))
@@ -166,7 +167,9 @@ async def presenter_run(port: int, p: Params, seed: int, viewers: int, browsers:
         if v["losses"] and pres.result.losses and v["steps"][-1] == pres.result.steps[-1] \
                 and v["losses"][-1] == pres.result.losses[-1]:
             final_equal += 1
-        foreign += any(s not in ref or ref[s] != x for s, x in zip(v["steps"], v["losses"]))
+        odd = [(s, x, ref.get(s)) for s, x in zip(v["steps"], v["losses"]) if s not in ref or ref[s] != x]
+        foreign += bool(odd)
+        v["last"], v["odd"] = (v["steps"][-1:], v["losses"][-1:]), odd[:3]
         errors += v["errors"]
     return {"code": code, "viewers": len(everyone), "browser_viewers": len(b_results), "run_s": run_s,
             "final_steps": pres.result.steps[-1] if pres.result.steps else None,
@@ -175,8 +178,10 @@ async def presenter_run(port: int, p: Params, seed: int, viewers: int, browsers:
             "delay_s": {"p50": percentile(delays, 50), "p95": percentile(delays, 95), "max": max(delays, default=None),
                         "n": len(delays)},
             "final_loss_equal": final_equal, "viewers_with_foreign_points": foreign, "errors": errors[:20],
-            "rss_before_start_mb": rss0 / 2**20, "peak_rss_mb": peak_rss / 2**20,
-            "cpu_cores": cpu / wall if wall else None, "cpu_s": cpu, "presenter_errors": pres.result.errors}
+            "rss_before_start_mb": rss0 / 2**20, "rss_no_viewers_mb": rss_no_viewers / 2**20, "peak_rss_mb": peak_rss / 2**20,
+            "cpu_cores": cpu / wall if wall else None, "cpu_s": cpu, "presenter_errors": pres.result.errors,
+            "per_viewer": [{"last": v["last"], "odd": v["odd"], "n": len(v["steps"])} for v in everyone],
+            "presenter_curve": list(ref.items())[-3:]}
 
 
 def run_viewers(p: Params, viewers: int) -> dict:
@@ -220,8 +225,9 @@ def print_viewers(s: dict) -> None:
           f"({w['delay_s']['n']} step-views)   [target p95 <= {TARGETS['delay_p95_s']} s]")
     print(f"presenter's run      {fmt(w['run_s'], ' s')} with viewers, {fmt(a['run_s'], ' s')} alone: "
           f"{fmt(slow, 'x', 2)}   [target <= {TARGETS['slowdown']}x]")
-    print(f"server memory        {fmt(w['peak_rss_mb'], ' MB', 0)} peak with viewers, {fmt(a['peak_rss_mb'], ' MB', 0)} "
-          f"alone: +{fmt(w['peak_rss_mb'] - a['peak_rss_mb'], ' MB', 0)}   [target <= +{TARGETS['memory_mb']} MB]")
+    print(f"server memory        {fmt(w['peak_rss_mb'], ' MB', 0)} peak with viewers, {fmt(w['rss_no_viewers_mb'], ' MB', 0)} "
+          f"with the run made and no viewer yet: +{fmt(w['peak_rss_mb'] - w['rss_no_viewers_mb'], ' MB', 0)} "
+          f"[target <= +{TARGETS['memory_mb']} MB]; the run alone peaked at {fmt(a['peak_rss_mb'], ' MB', 0)}")
     print(f"server CPU           {fmt(w['cpu_cores'], ' cores', 2)} on average during the watched run "
           f"({fmt(w['cpu_s'], ' s')}), {fmt(a['cpu_cores'], ' cores', 2)} alone")
     print(f"final loss           {w['final_loss_equal']} of {w['viewers']} viewers end on the presenter's "

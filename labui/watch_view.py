@@ -27,6 +27,9 @@ from labui import watch
 W = "watch_"  # this page's keys: apart from the lab's, so a viewer who runs their own copy starts clean
 REFRESH_S = float(os.environ.get("LAB_WATCH_REFRESH_S", "1.0"))      # while the presenter's run can change
 IDLE_REFRESH_S = float(os.environ.get("LAB_WATCH_IDLE_S", "2.0"))    # while it waits for the presenter
+# The word chart and the map (and their widgets) in a slower fragment while the run trains: a viewer's rerun is the
+# server's cost per viewer, and the numbers, the loss and the spectrum are what a room follows second by second.
+PICTURES_S = float(os.environ.get("LAB_WATCH_PICTURES_S", "3.0"))
 _CODE = "_watch_code"         # the presenter's own code, in their session (the Share dialog reads it)
 _AUTOSTART = "_watch_autostart"  # "Run my own copy": the lab presses Start once with the copied settings
 
@@ -124,6 +127,7 @@ def draw() -> None:
     LC.load_plotly(st.sidebar)
     st.session_state[W + "poll"] = _interval(worker)
     st.fragment(run_every=st.session_state[W + "poll"])(_live)(worker, code)
+    st.fragment(run_every=PICTURES_S if worker.busy() else None)(_pictures)(worker, code)
 
 
 def _interval(worker) -> float:
@@ -158,8 +162,11 @@ def _live(worker, code: str) -> None:
     from labui import live_chart as LC
     from labui import live_view as LV
     from labui import lab_figures as F
-    from labui import word_section as WS
 
+    if _interval(worker) != st.session_state.get(W + "poll"):
+        # The presenter started or stopped: the whole page again, at the pace that fits, before this fragment draws
+        # anything (a rerun drops the deltas of the run it interrupts that have not left the server yet).
+        st.rerun()
     view = worker.view()
     present = presenter.active()
     _, gone = watch.REGISTRY.lookup(code)
@@ -183,13 +190,8 @@ def _live(worker, code: str) -> None:
             spectrum = shared_figure(worker, "spectrum", key, lambda: LAYOUT.room(
                 F.spectrum_figure(view.setup.teacher_sigma, view.setup.d_s, view.product_sv), present, h))
             LC.live_chart(spectrum, W + "spectrum", height=h, config=theme.CONFIG)
-        WS.lab_words(view, key=W + "words",
-                     draw=lambda fig, key: LC.live_chart(LAYOUT.room(fig, present, 360), key, config=theme.CONFIG))
-        _map(worker, view, present)
     n = watch.REGISTRY.viewers(code)
     st.caption(f"{n:,} {'person is' if n == 1 else 'people are'} watching this run.")
-    if _interval(worker) != st.session_state.get(W + "poll"):
-        st.rerun()  # the presenter started or stopped: this page polls at the pace that fits
 
 
 # Figures built once per snapshot for every viewer of a run (read-only once built; each viewer's chart component
@@ -213,6 +215,21 @@ def shared_figure(worker, name: str, key: tuple, build):
 def _room_loss(fig, present: bool, h: int, LAYOUT):
     fig = LAYOUT.room(fig, present, h)
     return LAYOUT.room_loss(fig, h) if present else fig
+
+
+def _pictures(worker, code: str) -> None:
+    """The word chart and the token map, redrawn every PICTURES_S while the run trains (once when it stops)."""
+    from labui import lab_layout as LAYOUT, presenter, theme
+    from labui import live_chart as LC
+    from labui import word_section as WS
+
+    view = worker.view()
+    if watch.REGISTRY.lookup(code)[1] or view.setup is None or not view.history:
+        return
+    present = presenter.active()
+    WS.lab_words(view, key=W + "words",
+                 draw=lambda fig, key: LC.live_chart(LAYOUT.room(fig, present, 360), key, config=theme.CONFIG))
+    _map(worker, view, present)
 
 
 STATUS = {"idle": ":gray[● not started]", "preparing": ":orange[● preparing]", "queued": ":orange[● queued]",
