@@ -1,5 +1,5 @@
-// plotly.js for the live charts, once per browser session: the server sends plotly's own plotly.min.js (shipped in
-// plotly's Python package, so the page works offline) until this says `loaded`; later reruns send nothing.
+// plotly.js for the live charts, once per browser session: the server sends plotly.js's cartesian bundle (shipped in
+// assets/, so the page works offline) until this says `loaded`; later reruns send nothing.
 export default function (component) {
   const { data, setStateValue } = component;
   if (!window.Plotly && data && data.js && !window.__plotlyLoading) {

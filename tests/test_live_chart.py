@@ -91,4 +91,4 @@ LC.load_plotly()
     data = json.loads(at.get("bidi_component")[0].proto.json)
     assert (data["js"] is None) == loaded
     if not loaded:
-        assert "Plotly" in data["js"][:5000] or len(data["js"]) > 1_000_000  # plotly's own plotly.min.js
+        assert "Plotly" in data["js"][:5000] or len(data["js"]) > 1_000_000  # plotly.js's cartesian bundle
