@@ -1,12 +1,15 @@
 """Home: what the lab is, and a 30-second tour."""
+
+from labui.entry import run_inside_app
+
+run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
+
 import streamlit as st
 
 from distill_core import token_maps
 from distill_core.lessons.shapes import TEACHER_WIDTHS, example_shapes
-from labui.entry import run_inside_app
 from labui.common import page_header
 
-run_inside_app()
 if token_maps.UMAP_ON:
     token_maps.warm_umap_async()  # the map's UMAP compiles in the background while you read
 

@@ -1,13 +1,16 @@
 """The live lab: distil a student's embeddings into the teacher's space while you watch."""
 from __future__ import annotations
 
+from labui.entry import run_inside_app
+
+run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
+
 import streamlit as st
 
 from distill_core import token_maps
 from distill_core.errors import DistillError
 from distill_core.export import history_csv
 from labui import lab_figures as F
-from labui.entry import run_inside_app
 from labui.common import get_teacher, page_header
 from labui import state
 from labui.lab_controls import MAP, PAGE, sidebar, to_config
@@ -24,7 +27,6 @@ from labui import word_section as WS
 from labui import lab_layout as LAYOUT
 from labui import watch_view
 
-run_inside_app()
 
 if watch_view.requested():  # /lab?watch=CODE: the presenter's run, read-only (labui/watch_view.py)
     watch_view.draw()

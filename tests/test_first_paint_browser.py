@@ -20,18 +20,19 @@ new MutationObserver(() => {
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 
-FILE_NAMES = {"app", "concepts", "downstream", "home", "interview", "lab", "primer", "sweep", "tinybert"}
+FILE_NAMES = {"app", "concepts", "downstream", "glossary", "home", "interview", "lab", "lesson", "primer", "sweep",
+              "tinybert"}
 TITLE = "Embedding distillation, live"
 
 
-def first_view(url: str) -> tuple[list[list[str]], float]:
-    """Open url as a fresh server's first visitor; every sidebar navigation shown, and the seconds to Home's title."""
+def first_view(url: str, title: str = TITLE) -> tuple[list[list[str]], float]:
+    """Open url as a fresh server's first visitor; every sidebar navigation shown, and the seconds to the title."""
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.add_init_script(RECORD_NAV)
         t0 = time.monotonic()
         page.goto(url)
-        page.get_by_role("heading", name=TITLE).wait_for(timeout=90_000)
+        page.get_by_role("heading", name=title).wait_for(timeout=90_000)
         title_s = time.monotonic() - t0
         page.wait_for_selector(CONNECTED, timeout=30_000)
         page.wait_for_timeout(1500)  # a late navigation message would land here
@@ -48,3 +49,14 @@ def test_fresh_server_never_lists_pages_by_file_name():
     every = {t for items in shown for t in items}
     assert not any(t.lower() in FILE_NAMES for t in every), f"pages listed by file name: {shown}"
     assert any("Home" in t for t in shown[0]) and any("Live lab" in t for t in shown[0]), shown[0]
+
+
+def test_a_link_to_a_page_as_a_fresh_servers_first_request_never_lists_file_names():
+    """A lecturer's link (the lesson at step 2) opened first on a fresh server: the page switches to the app's
+    navigation before it imports anything, so no file name is drawn there either."""
+    with app_server(LAB_PRELOAD="1") as url:
+        shown, title_s = first_view(url + "/lesson?step=2", title="Where the loss attaches")
+    print(f"the lesson's title {title_s:.2f} s after a fresh server's first request")
+    every = {t for items in shown for t in items}
+    assert not any(t.lower() in FILE_NAMES for t in every), f"pages listed by file name: {shown}"
+    assert shown and any("Live lab" in t for t in shown[-1]), f"the app's navigation was not drawn: {shown}"
