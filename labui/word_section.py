@@ -104,6 +104,7 @@ def sweep_section(teacher) -> None:
     if small is not None:
         text += f" From d_s = {small} on it keeps 95 % of the teacher's rho."
     if same:
-        text += (f" Trained students (distill_core's defaults) and Model2Vec (the whole teacher per token, PCA, Zipf "
-                 f"weights) come from `benchmarks/vs_model2vec.py`, run {data['computed_at']} on {data['machine']}.")
+        text += (" Trained students (the app's default settings) and Model2Vec (a small static table made by running "
+                 "the whole teacher once per token, then PCA and word-frequency weights; no training) were computed "
+                 "once and saved: see About these numbers below.")
     st.caption(text)
