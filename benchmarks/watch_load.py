@@ -110,7 +110,7 @@ async def browser_viewer(browser, port: int, code: str, until: float, stop: asyn
 
 
 async def presenter_run(port: int, p: Params, seed: int, viewers: int, browsers: int, monitor: Monitor,
-                        pid: int) -> dict:
+                        pid: int, truth: dict[int, float]) -> dict:
     """One presenter's default run with ``viewers`` watching; returns the phase's figures."""
     query = f"seed={seed}"
     pres = Presenter(port, seed, query)
@@ -167,7 +167,8 @@ async def presenter_run(port: int, p: Params, seed: int, viewers: int, browsers:
         if v["losses"] and pres.result.losses and v["steps"][-1] == pres.result.steps[-1] \
                 and v["losses"][-1] == pres.result.losses[-1]:
             final_equal += 1
-        odd = [(s, x, ref.get(s)) for s, x in zip(v["steps"], v["losses"]) if s not in ref or ref[s] != x]
+        odd = [(s, x, truth.get(s)) for s, x in zip(v["steps"], v["losses"])
+               if s not in truth or abs(truth[s] - x) > 1e-6 * abs(truth[s])]  # a point the run never had
         foreign += bool(odd)
         v["last"], v["odd"] = (v["steps"][-1:], v["losses"][-1:]), odd[:3]
         errors += v["errors"]
@@ -179,9 +180,34 @@ async def presenter_run(port: int, p: Params, seed: int, viewers: int, browsers:
                         "n": len(delays)},
             "final_loss_equal": final_equal, "viewers_with_foreign_points": foreign, "errors": errors[:20],
             "rss_before_start_mb": rss0 / 2**20, "rss_no_viewers_mb": rss_no_viewers / 2**20, "peak_rss_mb": peak_rss / 2**20,
-            "cpu_cores": cpu / wall if wall else None, "cpu_s": cpu, "presenter_errors": pres.result.errors,
+            "cpu_cores": cpu / wall if wall else None, "cpu_s": cpu, "wall_s": wall, "presenter_errors": pres.result.errors,
             "per_viewer": [{"last": v["last"], "odd": v["odd"], "n": len(v["steps"])} for v in everyone],
             "presenter_curve": list(ref.items())[-3:]}
+
+
+def true_curve(seed: int) -> dict[int, float]:
+    """The default run with this seed, trained here alone: the numbers every page must end on."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from distill_core.config import DistillConfig
+    from distill_core.engine import Engine
+    from distill_core.teacher import load_teacher
+
+    engine = Engine(config=DistillConfig(seed=seed, device="cpu"), teacher=load_teacher("bundled", "cpu"))
+    while not engine.done:
+        engine.run(engine.config.snapshot_every)
+    return {s.step: s.loss for s in engine.history}
+
+
+def check_against(run: dict, truth: dict[int, float], tol: float = 1e-6) -> dict:
+    """Each page's curve against the run's own: its final point, and any point the run never had."""
+    last = max(truth)
+    near = lambda a, b: b is not None and abs(a - b) <= tol * abs(b)
+    ends = sum(1 for v in run["per_viewer"] if v["last"][0] == [last] and near(v["last"][1][0], truth[last]))
+    return {"true_final_step": last, "true_final_loss": truth[last], "viewers_on_true_final": ends,
+            "presenter_on_true_final": run["presenter_curve"][-1][0] == last
+            and near(run["presenter_curve"][-1][1], truth[last])}
 
 
 def run_viewers(p: Params, viewers: int) -> dict:
@@ -189,6 +215,7 @@ def run_viewers(p: Params, viewers: int) -> dict:
     from dataclasses import replace
 
     p = replace(p, refresh_s=LAB_REFRESH_S)  # the presenter's page at the lab's shipped cadence
+    truth = true_curve(11)  # before the server starts: its CPU is not the server's
     port = free_port()
     proc = start_server(port, p)
     monitor = None
@@ -197,9 +224,9 @@ def run_viewers(p: Params, viewers: int) -> dict:
         monitor = Monitor(port, proc.pid)
         monitor.start()
         browsers = min(p.browsers, viewers) if shutil.which("chromium") else 0
-        alone = asyncio.run(presenter_run(port, p, 11, 0, 0, monitor, proc.pid))
+        alone = asyncio.run(presenter_run(port, p, 11, 0, 0, monitor, proc.pid, truth))
         monitor.peak_rss = 0
-        watched = asyncio.run(presenter_run(port, p, 11, viewers, browsers, monitor, proc.pid))
+        watched = asyncio.run(presenter_run(port, p, 11, viewers, browsers, monitor, proc.pid, truth))
     finally:
         if monitor is not None:
             monitor.stop_event.set()
@@ -208,7 +235,7 @@ def run_viewers(p: Params, viewers: int) -> dict:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return {"alone": alone, "watched": watched}
+    return {"alone": alone, "watched": watched, "truth": check_against(watched, truth)}
 
 
 def print_viewers(s: dict) -> None:
@@ -232,7 +259,14 @@ def print_viewers(s: dict) -> None:
           f"({fmt(w['cpu_s'], ' s')}), {fmt(a['cpu_cores'], ' cores', 2)} alone")
     print(f"final loss           {w['final_loss_equal']} of {w['viewers']} viewers end on the presenter's "
           f"{w['final_loss']!r} at step {w['final_steps']}; {w['viewers_with_foreign_points']} showed a point the "
-          "presenter's run did not have")
+          "run did not have (its own curve, trained here alone)")
+    t = s["truth"]
+    print(f"the run's own numbers {t['viewers_on_true_final']} of {w['viewers']} viewers end on its final loss "
+          f"{t['true_final_loss']!r} at step {t['true_final_step']} (trained here alone, same seed); the presenter's "
+          f"page {'does' if t['presenter_on_true_final'] else 'does not (a light client does not ask again for a point a rerun dropped; a browser does)'}")
+    extra = (w["cpu_s"] - a["cpu_s"]) / (w["viewers"] * w["wall_s"]) if w["viewers"] and w.get("wall_s") else None
+    print(f"server CPU per viewer {fmt(extra and extra * 1000, ' ms', 1)} a second (the watched run's CPU less the same "
+          "run's alone, per viewer and second)")
     print(f"errors               {len(w['errors']) + len(w['presenter_errors'])} "
           f"{(w['errors'] + w['presenter_errors']) or ''}")
 
