@@ -13,4 +13,4 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "note: chromium is not installed and cannot be installed here; the browser test will be skipped" >&2
   fi
 fi
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@" tests
+exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider --timeout=900 -rfE "$@" tests
