@@ -50,6 +50,10 @@ def test_presenter_and_viewer(server):
         presenter = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
         presenter.goto(f"{server}/lab?{QUERY}")
         presenter.wait_for_selector(CONNECTED, timeout=60_000)
+        # Start once the page has drawn to its end (a fresh server's first request to /lab reruns the page inside
+        # app.py's navigation, labui/entry.py: a click in that moment can be lost)
+        presenter.get_by_text("What it showed").wait_for(timeout=60_000)
+        presenter.wait_for_timeout(1000)
         presenter.get_by_role("button", name=re.compile(r"^Start\b")).click(timeout=60_000)
         wait_until(presenter, lambda: step(presenter) is not None, 400, "the presenter's first point")
         # The watch link sits in the Share dialog, beside Copy link and the page's QR code.
