@@ -49,13 +49,14 @@ def _noop() -> None:
 
 
 def load_plotly(where=None) -> None:
-    """Mount the loader (call it outside any fragment): it carries plotly.js until the browser says it has it."""
-    loaded = bool(st.session_state.get(_LOADED))
+    """Mount the loader (call it outside any fragment): plotly.js goes in this session's first run that mounts it and
+    never again. The browser keeps ``window.Plotly`` for the whole session (moving between pages keeps the document;
+    a reload is a new session, which is sent it again), and each live chart waits for it. The loader reports nothing
+    back: its report was a rerun a moment after the page appeared, and a Start clicked meanwhile was lost with it."""
+    sent = bool(st.session_state.get(_LOADED))
     with where if where is not None else st.container():
-        result = _loader(key="plotly_loader", data={"js": None if loaded else plotly_js(), "loaded": loaded},
-                         default={"loaded": False}, on_loaded_change=_noop, height="content")
-    if result is not None and result.get("loaded") and not loaded:
-        st.session_state[_LOADED] = True
+        _loader(key="plotly_loader", data={"js": None if sent else plotly_js()}, height="content")
+    st.session_state[_LOADED] = True
 
 
 # -- what changed between two figures ------------------------------------------------------------------------

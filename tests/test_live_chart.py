@@ -3,6 +3,7 @@ a moved trace, a changed layout key), never the figure again; and the lab's figu
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -79,6 +80,7 @@ def test_the_lab_sends_the_figure_once_then_only_new_points(tiny_teacher_dir):
 
 @pytest.mark.parametrize("loaded", [False, True])
 def test_plotly_js_goes_once_per_session(loaded):
+    """Sent in the session's first run, never after; and the loader asks for no rerun of its own."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_string(f"""
@@ -92,3 +94,5 @@ LC.load_plotly()
     assert (data["js"] is None) == loaded
     if not loaded:
         assert "Plotly" in data["js"][:5000] or len(data["js"]) > 1_000_000  # plotly.js's cartesian bundle
+    assert at.session_state[LC._LOADED] is True  # the next run sends nothing
+    assert "setStateValue" not in (Path(LC.__file__).parent / "plotly_loader.js").read_text()
