@@ -23,6 +23,15 @@ FIRST_POINT_S = 0.25  # while a run is being built: the first point shows within
 # A run waiting for a slot has nothing to show but its place: it asks rarely (its worker starts training the moment a
 # slot frees, whatever the page does), so a classroom's queue does not crowd the server's event loop with reruns.
 QUEUED_REFRESH_S = max(REFRESH_S, float(os.environ.get("LAB_QUEUED_REFRESH_S", "3.0")))
+# A classroom: with more than CROWD runs on the server at once, each training page refreshes every CROWD_REFRESH_S
+# instead (the load test's 30 sessions at 2.5 updates a second kept health checks waiting half a second).
+CROWD = int(os.environ.get("LAB_CROWD", "4"))
+CROWD_REFRESH_S = max(REFRESH_S, float(os.environ.get("LAB_CROWD_REFRESH_S", "1.0")))
+
+
+def training_refresh_s(runs_on_server: int) -> float:
+    """How often a training page refreshes, given how many runs the server is building, queueing or training."""
+    return CROWD_REFRESH_S if runs_on_server > CROWD else REFRESH_S
 
 
 def cached_figure(name: str, key: tuple, build, hold_s: float = 0.0):

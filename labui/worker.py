@@ -64,6 +64,15 @@ def _lower_priority() -> None:
         pass  # not permitted here: training keeps the default priority
 
 
+def training_count() -> int:
+    """How many sessions' runs are being built, queued or training on this server now."""
+    try:
+        workers = list(_WORKERS)
+    except RuntimeError:  # a worker was created meanwhile: count again
+        workers = list(_WORKERS)
+    return sum(w._status in ("preparing", "queued", "running") for w in workers)
+
+
 def _others_training(me: "LabWorker") -> bool:
     """Whether another session's run is being built, queued or training on this server now."""
     try:

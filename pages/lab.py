@@ -16,7 +16,7 @@ from labui import state
 from labui.lab_controls import MAP, PAGE, sidebar, to_config
 from labui.run_summary import ratio_text, rows_caption, what_it_showed
 from labui.session_run import session_worker
-from labui.worker import UMAP_ON
+from labui.worker import UMAP_ON, training_count
 from labui import live_chart as LC
 from labui import live_view as LV
 from labui.export_panel import export_area
@@ -147,7 +147,9 @@ def poll_interval() -> float | None:
     status = worker.status
     if status == "queued":
         return LV.QUEUED_REFRESH_S
-    return LV.FIRST_POINT_S if status == "preparing" or worker.waiting_for_first_point() else LV.REFRESH_S
+    if status == "preparing" or worker.waiting_for_first_point():
+        return LV.FIRST_POINT_S
+    return LV.training_refresh_s(training_count())
 
 
 def status_line(view) -> None:

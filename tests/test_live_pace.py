@@ -47,3 +47,11 @@ def test_numbers_and_live_pictures_move_at_one_pace_a_person_follows():
     assert 0.25 <= LV.REFRESH_S <= 0.5
     assert LV.DETAIL_REFRESH_S >= LV.REFRESH_S
     assert LV.QUEUED_REFRESH_S >= LV.REFRESH_S
+
+
+def test_a_crowded_server_refreshes_each_training_page_less_often():
+    from labui import live_view as LV
+
+    assert LV.training_refresh_s(1) == LV.REFRESH_S  # a run alone: 2-4 updates a second
+    assert LV.training_refresh_s(LV.CROWD) == LV.REFRESH_S
+    assert LV.training_refresh_s(LV.CROWD + 1) == LV.CROWD_REFRESH_S >= 1.0  # a classroom: the server stays responsive
