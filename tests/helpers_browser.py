@@ -14,6 +14,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CONNECTED = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def settled(page, timeout: float = 180_000) -> None:
+    """Connected, and the page's script has finished its run (no exception drawn)."""
+    page.wait_for_selector(CONNECTED, timeout=timeout)
+    page.wait_for_timeout(300)  # a rerun asked for by the last one starts within this
+    page.wait_for_selector(IDLE, timeout=timeout)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def free_port() -> int:

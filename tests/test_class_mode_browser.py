@@ -12,11 +12,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.helpers_browser import CONNECTED, app_server, launch_chromium
+from tests.helpers_browser import app_server, launch_chromium, settled
 
 pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 VIEW = {"width": 1280, "height": 720}
 TINY_LAB = "/lab?vocab_subset=1000&probe_size=50&steps=400&snapshot_every=2&stop_tol=0"
 SHOTS = os.environ.get("LESSON_SHOTS")  # a folder: keep a screenshot of each step there
@@ -38,11 +37,6 @@ def browser():
         b.close()
 
 
-def settled(page, timeout: float = 180_000) -> None:
-    page.wait_for_selector(CONNECTED, timeout=timeout)
-    page.wait_for_timeout(300)
-    page.wait_for_selector(IDLE, timeout=timeout)
-    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def query(page) -> dict:

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from test_browser import _wait_value
-from tests.helpers_browser import CONNECTED, app_server, launch_chromium
+from tests.helpers_browser import app_server, launch_chromium, settled
 
 pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 
@@ -21,7 +21,6 @@ LAB = "/lab?vocab_subset=1000&probe_size=50&steps=20&snapshot_every=2"
 DOWNSTREAM = "/downstream?students=random&tasks=tokens&seeds=1&steps=20&d_s=32&layers=1"
 TINYBERT = "/tinybert?d_s=24&layers=1&steps=20"
 INTERVIEW = "/interview"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +39,6 @@ def browser():
         b.close()
 
 
-def settled(page, timeout: float = 180_000) -> None:
-    """Connected, and the page's script has finished its run."""
-    page.wait_for_selector(CONNECTED, timeout=timeout)
-    page.wait_for_timeout(300)  # a rerun asked for by the last one starts within this
-    page.wait_for_selector(IDLE, timeout=timeout)
-    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def open_page(page, url: str) -> None:
