@@ -23,10 +23,6 @@ PAGES = [
     ("pages/lesson.py", "Lesson", ":material/co_present:"),
 ]
 
-# .streamlit/config.toml hides the sidebar's navigation so that Streamlit's legacy pages/ mode, which serves a fresh
-# server's first request until st.navigation has run once, never lists the pages by file name; the app's own
-# navigation, with the pages' titles, is shown from here on.
-st.set_option("client.showSidebarNavigation", True)
 nav = st.navigation(
     [st.Page(str(HERE / f), title=t, icon=i, default=(f == "pages/home.py")) for f, t, i in PAGES if (HERE / f).exists()]
 )

@@ -49,14 +49,3 @@ def test_fresh_server_never_lists_pages_by_file_name():
     every = {t for items in shown for t in items}
     assert not any(t.lower() in FILE_NAMES for t in every), f"pages listed by file name: {shown}"
     assert any("Home" in t for t in shown[0]) and any("Live lab" in t for t in shown[0]), shown[0]
-
-
-def test_a_link_to_a_page_as_a_fresh_servers_first_request_never_lists_file_names():
-    """A lecturer's link (the lesson at step 2) opened first on a fresh server: the page switches to the app's
-    navigation before it imports anything, so no file name is drawn there either."""
-    with app_server(LAB_PRELOAD="1") as url:
-        shown, title_s = first_view(url + "/lesson?step=2", title="Where the loss attaches")
-    print(f"the lesson's title {title_s:.2f} s after a fresh server's first request")
-    every = {t for items in shown for t in items}
-    assert not any(t.lower() in FILE_NAMES for t in every), f"pages listed by file name: {shown}"
-    assert shown and any("Live lab" in t for t in shown[-1]), f"the app's navigation was not drawn: {shown}"
