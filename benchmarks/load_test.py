@@ -204,17 +204,25 @@ class LiveCharts:
     the server sends it: a whole figure, or the points appended to (extend) or replacing (restyle, glide) traces."""
 
     def __init__(self):
-        self.figures: dict[str, dict] = {}  # key -> {"names": [...], "x": [[...]], "y": [[...]]}
+        self.figures: dict[str, dict] = {}  # key -> {"names": [...], "x": [[...]], "y": [[...]], "rev": int}
+        self.missed: dict[str, int] = {}     # key -> a revision whose base this client never got
 
     def apply(self, data: dict) -> tuple[list[int], list[float]] | None:
         key = data.get("key")
         if data.get("full"):
             traces = json.loads(data["full"]).get("data", [])
             self.figures[key] = {"names": [t.get("name") for t in traces], "x": [_array(t.get("x")) for t in traces],
-                                 "y": [_array(t.get("y")) for t in traces]}
+                                 "y": [_array(t.get("y")) for t in traces], "rev": data.get("rev")}
+            self.missed.pop(key, None)
         fig = self.figures.get(key)
+        if not data.get("full") and (fig is None or fig["rev"] not in (data.get("base"), data.get("rev"))):
+            # A revision built on one this client never received (a run cut short by a rerun drops its unsent
+            # messages): like the browser's chart, it asks once for the whole figure.
+            self.missed[key] = data.get("rev")
+            return None
         if fig is None:
             return None
+        fig["rev"] = data.get("rev")
         for op in data.get("ops") or []:
             for name, part in op.items():
                 if name not in ("extend", "restyle", "glide"):
@@ -249,6 +257,7 @@ class WsSession:
         self.query, self.result = query, SessionResult(seed, "websocket")
         self.buttons: dict[str, str] = {}
         self.charts = LiveCharts()
+        self.asks: dict[str, str] = {}  # component widget id -> its state (JSON) to send with the next rerun
         self.page_hash = ""  # the lab page's script hash, as a browser sends it once the server named it
         self.fragments: dict[str, float] = {}  # the page's timed fragments: id -> interval
         self.status = ""
@@ -270,6 +279,10 @@ class WsSession:
         if trigger:
             w = cs.widget_states.widgets.add()
             w.id, w.trigger_value = trigger, True
+        for wid, state in self.asks.items():  # a chart that missed a revision asks for the whole figure
+            w = cs.widget_states.widgets.add()
+            w.id, w.json_value = wid, state
+        self.asks.clear()
         if fragment:
             cs.fragment_id, cs.is_auto_rerun = fragment, True
         else:
@@ -312,7 +325,10 @@ class WsSession:
             self._on_curve(_loss_curve(el.plotly_chart.spec))
         elif kind == "bidi_component" and el.bidi_component.component_name.endswith("live_chart") \
                 and self.t_start is not None:
-            self._on_curve(self.charts.apply(json.loads(el.bidi_component.json or "{}")))
+            data = json.loads(el.bidi_component.json or "{}")
+            self._on_curve(self.charts.apply(data))
+            if data.get("key") in self.charts.missed:
+                self.asks[el.bidi_component.id] = json.dumps({"need": self.charts.missed[data["key"]]})
 
     def _on_curve(self, curve) -> None:
         if curve and curve[1]:
