@@ -163,9 +163,10 @@ class Engine:
         self._last_train_loss = value
         return value
 
-    def run(self, n_steps: int, on_snapshot=None, should_stop=None) -> list[Snapshot]:
+    def run(self, n_steps: int, on_snapshot=None, should_stop=None, on_step=None) -> list[Snapshot]:
         """Up to ``n_steps`` steps (never past config.steps); a snapshot every ``snapshot_every`` steps and at
-        the end. Raises DivergedError on a NaN/inf loss, after keeping the snapshots so far."""
+        the end. ``on_step(step, train_loss)`` after every step (costs nothing: the batch's loss is already known).
+        Raises DivergedError on a NaN/inf loss, after keeping the snapshots so far."""
         new: list[Snapshot] = []
         if not self.history:
             new.append(self._record(self.snapshot(), on_snapshot))
@@ -173,8 +174,10 @@ class Engine:
             if self.done or (should_stop is not None and should_stop()):
                 break
             t0 = time.perf_counter()
-            self.train_step()
+            value = self.train_step()
             dt = time.perf_counter() - t0
+            if on_step is not None:
+                on_step(self.step_count, value)
             self.elapsed += dt
             k, s = self._since_snapshot
             self._since_snapshot = (k + 1, s + dt)

@@ -130,7 +130,7 @@ def numbers(view) -> dict:
     """The run's key numbers for the metric tiles: step, loss, floor, ratio, kNN overlap."""
     last, first = view.latest, view.history[0]
     zero = F.floor_is_zero(last["floor"], first["loss"])
-    return {"Step": f"{last['step']} / {view.config.steps}", "MSE loss": f"{last['loss']:.4g}",
+    return {"Step": f"{view.live_step or last['step']} / {view.config.steps}", "MSE loss": f"{last['loss']:.4g}",
             "Floor": f"{last['floor']:.4g}", "Loss / floor": "—" if zero else f"{last['ratio']:.2f}×",
             f"kNN overlap@{view.config.knn_k}": f"{last['knn_overlap']:.0%}"}
 

@@ -275,7 +275,9 @@ def _metrics(view, present: bool, LAYOUT) -> None:
          "MSE loss / floor: 1.00× is the best any student of this width can do."),
         (f"kNN overlap@{k}", "—" if last is None else f"{last['knn_overlap']:.0%}",
          f"The share of each probe token's {k} nearest neighbours the student shares with the teacher."),
-        ("Step", "—" if last is None else f"{last['step']:,}", f"of {total:,}" if total else None),
+        ("Step", "—" if last is None else f"{view.live_step or last['step']:,}",
+         f"Optimizer steps taken, of {total:,}; the numbers and charts are from the newest snapshot." if total
+         else None),
     ]
     cols = st.columns(5 if present else 3) + ([] if present else st.columns(3))
     for col, (label, value, tip) in zip(cols, tiles):

@@ -117,6 +117,10 @@ class LabView:
     version: int = 0
     converged: str | None = None  # why the run ended before its last step, in one sentence
     probe_student: np.ndarray | None = None  # (P, d_t) E_s W_e of the probe tokens at the newest snapshot
+    # The optimizer steps taken so far, counted at every step (a snapshot comes every snapshot_every steps): what
+    # the page's Step tile shows, so the count moves at each redraw while the numbers and charts wait for the next
+    # snapshot. None before the first point.
+    live_step: int | None = None
 
     @property
     def latest(self) -> dict | None:
@@ -226,7 +230,16 @@ class LabWorker:
             return LabView(self._status, self._message, self._error, self._config, self._setup,
                            list(self._history), list(self._we_sv), self._product_sv,
                            list(self._frames_pca), list(self._frames_umap), self._version,
-                           self._engine.converged if self._engine is not None else None, self._probe_student)
+                           self._engine.converged if self._engine is not None else None, self._probe_student,
+                           self._live_step())
+
+    def _live_step(self) -> int | None:
+        """Steps taken by this run (never behind its newest snapshot); None before its first point."""
+        if not self._history:
+            return None
+        gen, step = self._live
+        newest = self._history[-1]["step"]
+        return max(step, newest) if gen == self._gen else newest
 
     @property
     def status(self) -> str:
@@ -269,6 +282,7 @@ class LabWorker:
         self._message = self._error = None
         self._pending_steps, self._pending_lr, self._working = 0, None, False
         self._history, self._we_sv, self._product_sv = [], [], None
+        self._live = (self._gen, 0)  # (run, steps taken): set by the training thread after every step
         self._probe_student = None  # the newest snapshot's (P, d_t): the map's "find a word" neighbours
         self._frames_pca, self._frames_umap, self._map_todo = [], [], None
         self._version = getattr(self, "_version", 0) + 1
@@ -360,10 +374,13 @@ class LabWorker:
             if lr is not None:
                 engine.set_lr(lr)
             should_stop = lambda: self._gen != gen or self._stopped or (running and self._want != "run")
+            def counted(step: int, _loss: float) -> None:
+                self._live = (gen, step)  # one tuple, swapped whole: readers never see half of it
+
             with self._engine_lock:
                 publish = lambda s: self._publish(gen, s)
                 engine.run(engine.config.snapshot_every if running else steps, on_snapshot=publish,
-                           should_stop=should_stop)
+                           should_stop=should_stop, on_step=counted)
                 stopped_here = not running or self._want != "run"  # a Step, or a Pause between two snapshots
                 if stopped_here and gen == self._gen and engine.history[-1].step != engine.step_count:
                     engine._record(engine.snapshot(), publish)  # show the state it stopped in

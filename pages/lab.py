@@ -106,7 +106,9 @@ def metrics_row(view) -> None:
                            if zero else "MSE loss / floor: 1.00× is the best any student of this width can do."),
         ("kNN overlap" if PRESENT else f"kNN overlap@{k}"): ("—" if last is None else f"{last['knn_overlap']:.0%}",
                             f"kNN overlap@{k}: the share of each probe token's nearest neighbours the student shares with the teacher."),
-        "Step": ("—" if last is None else f"{last['step']:,}", f"of {total:,}"),
+        "Step": ("—" if last is None else f"{view.live_step or last['step']:,}",
+                 f"Optimizer steps taken, of {total:,}. The numbers and charts are from the newest snapshot, taken "
+                 f"every {view.config.snapshot_every if view.config else 5} steps."),
         "MSE loss": ("—" if last is None else f"{last['loss']:.4g}", None),
         "Floor": ("—" if last is None else f"{last['floor']:.4g}", "The Eckart-Young floor: the least MSE any "
                   "student of this width can reach."),

@@ -1,5 +1,6 @@
 """The engine on tiny random teachers: shapes, masking, determinism, control, divergence, export."""
 import math
+import time
 
 import pytest
 import torch
@@ -187,3 +188,46 @@ def test_a_converged_run_stops_and_says_why(tiny_teacher_dir):
     assert engine.converged is None and not engine.done
     engine.history = [Snapshot(**{**vars(now), "step": 0, "loss": 1.0}), Snapshot(**{**vars(now), "step": 20, "loss": 1.5})]
     assert engine._convergence() is None  # the loss rose: not converged
+
+
+def test_every_step_is_counted_between_snapshots_and_the_curve_is_unchanged(tiny_teacher_dir):
+    """on_step reports each optimizer step with the batch's loss (the page's Step tile moves with it); counting
+    changes nothing of the run."""
+    counted = []
+    a = Engine(cfg(tiny_teacher_dir, seed=5, snapshot_every=5))
+    a.run(12, on_step=lambda step, loss: counted.append((step, loss)))
+    assert [s for s, _ in counted] == list(range(1, 13))
+    assert counted[-1][1] == a._last_train_loss and all(math.isfinite(v) for _, v in counted)
+    assert [s.step for s in a.history] == [0, 5, 10]  # snapshots still every 5 steps
+    b = Engine(cfg(tiny_teacher_dir, seed=5, snapshot_every=5))
+    b.run(12)
+    assert [s.loss for s in a.history] == [s.loss for s in b.history]
+
+
+def _until(check, timeout_s: float = 60.0) -> bool:
+    end = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_workers_view_counts_steps_taken_since_its_newest_snapshot(tiny_teacher_dir):
+    from labui.worker import LabWorker
+
+    w = LabWorker()
+    try:
+        w.prepare(cfg(tiny_teacher_dir, snapshot_every=10), load_teacher(str(tiny_teacher_dir), "cpu"))
+        assert _until(lambda: w.view().live_step is not None) and w.view().live_step == 0
+        w.step(3)  # three steps, then a snapshot at step 3
+        assert _until(lambda: not w.busy() and w.view().latest["step"] == 3)
+        assert w.view().live_step == 3
+        w._live = (w._gen, 7)  # the training thread's count between two snapshots
+        view = w.view()
+        assert view.live_step == 7 and view.latest["step"] == 3
+        w._live = (w._gen - 1, 9)  # a retired run's count is never shown
+        assert w.view().live_step == 3
+    finally:
+        w.stop()
+        w.join()
