@@ -11,20 +11,20 @@ st.set_page_config(page_title="Embedding distillation lab", page_icon=":material
 HERE = Path(__file__).parent
 # (file, title, icon); Material icons ship with Streamlit's own font, so they render without emoji fonts.
 PAGES = [
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/primer.py", "Primer", ":material/menu_book:"),
-    ("pages/lab.py", "Live lab", ":material/monitoring:"),
-    ("pages/concepts.py", "Concepts", ":material/school:"),
-    ("pages/sweep.py", "Dimension sweep", ":material/stacked_line_chart:"),
-    ("pages/interview.py", "Interview prep", ":material/quiz:"),
-    ("pages/downstream.py", "Downstream", ":material/extension:"),
-    ("pages/tinybert.py", "TinyBERT losses", ":material/layers:"),
-    ("pages/glossary.py", "Glossary", ":material/dictionary:"),
-    ("pages/lesson.py", "Lesson", ":material/co_present:"),
+    ("app_pages/home.py", "Home", ":material/home:"),
+    ("app_pages/primer.py", "Primer", ":material/menu_book:"),
+    ("app_pages/lab.py", "Live lab", ":material/monitoring:"),
+    ("app_pages/concepts.py", "Concepts", ":material/school:"),
+    ("app_pages/sweep.py", "Dimension sweep", ":material/stacked_line_chart:"),
+    ("app_pages/interview.py", "Interview prep", ":material/quiz:"),
+    ("app_pages/downstream.py", "Downstream", ":material/extension:"),
+    ("app_pages/tinybert.py", "TinyBERT losses", ":material/layers:"),
+    ("app_pages/glossary.py", "Glossary", ":material/dictionary:"),
+    ("app_pages/lesson.py", "Lesson", ":material/co_present:"),
 ]
 
 nav = st.navigation(
-    [st.Page(str(HERE / f), title=t, icon=i, default=(f == "pages/home.py")) for f, t, i in PAGES if (HERE / f).exists()]
+    [st.Page(str(HERE / f), title=t, icon=i, default=(f == "app_pages/home.py")) for f, t, i in PAGES if (HERE / f).exists()]
 )
 from labui import presenter  # noqa: E402  (light: streamlit and segno; the presenter view, on every page)
 

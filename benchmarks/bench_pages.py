@@ -104,11 +104,11 @@ def script_times(names: list[str]) -> None:
     import labui.server_jobs as SJ
 
     SJ._has_browser = lambda: True
-    AppTest.from_file(str(ROOT / "pages" / "tinybert.py"), default_timeout=600).run()  # loads the teacher
+    AppTest.from_file(str(ROOT / "app_pages" / "tinybert.py"), default_timeout=600).run()  # loads the teacher
     print("\n| page | first script run (server) | load average |\n| --- | --- | --- |")
     for name in names:
         t0 = time.perf_counter()
-        at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=600).run()
+        at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=600).run()
         bad = " (exception)" if at.exception else ""
         print(f"| {name} | {time.perf_counter() - t0:.2f} s{bad} | {os.getloadavg()[0]:.1f} |", flush=True)
 

@@ -9,7 +9,6 @@ import gc
 import streamlit as st
 
 from distill_core.errors import DistillError
-from labui.entry import run_inside_app
 
 
 @st.cache_resource(show_spinner="Loading the teacher (once per server)...")
@@ -87,6 +86,5 @@ def job_status(job, key: str, values: dict) -> None:
 
 
 def page_header(title: str, intro: str) -> None:
-    run_inside_app()  # a page opened straight from a link still gets app.py's navigation and layout
     st.title(title)
     st.markdown(intro)

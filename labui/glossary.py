@@ -1,5 +1,5 @@
 """The words the app assumes, one or two sentences each, and the link that takes a page's first use of a word to
-its entry on the Glossary page (``pages/glossary.py``). Plain data and strings: no Streamlit here."""
+its entry on the Glossary page (``app_pages/glossary.py``). Plain data and strings: no Streamlit here."""
 from __future__ import annotations
 
 import re

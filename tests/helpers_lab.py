@@ -1,4 +1,4 @@
-"""Helpers for the lab's tests: drive pages/lab.py through AppTest with a small, fast configuration."""
+"""Helpers for the lab's tests: drive app_pages/lab.py through AppTest with a small, fast configuration."""
 from __future__ import annotations
 
 import os
@@ -18,7 +18,7 @@ BUTTONS = ("Start", "Pause", "Resume", "Step", "Reset")
 
 
 def lab_app(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "lab.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "lab.py"), default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = str(value)
     at.run()

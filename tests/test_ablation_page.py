@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_ablation_shows_its_duration_first_then_runs():
-    at = AppTest.from_file(str(ROOT / "pages" / "tinybert.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "tinybert.py"), default_timeout=120).run()
     assert not at.exception and not at.error
     assert "Does aligning the embeddings help the later layers?" in [h.value for h in at.header]
     assert not [b for b in at.button if b.key == "ab_start"]  # no Start before an estimate

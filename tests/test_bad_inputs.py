@@ -86,7 +86,7 @@ def test_pickle_only_checkpoint_is_refused(pickle_only_dir, monkeypatch):
 
 
 def test_remote_code_and_pickles_are_never_enabled():
-    sources = [p for d in ("distill_core", "labui", "pages") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
+    sources = [p for d in ("distill_core", "labui", "app_pages") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
     text = {p: p.read_text() for p in sources}
     enabled = re.compile(r"trust_remote_code\s*=\s*(?!False)")  # anything but an explicit False
     assert not [p for p, t in text.items() if enabled.search(t)]

@@ -38,7 +38,7 @@ def lesson(**params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     for k, v in params.items():
         at.query_params[k] = str(v)
-    at.switch_page("pages/lesson.py").run()
+    at.switch_page("app_pages/lesson.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -71,11 +71,11 @@ def test_lesson_training_step_runs_the_labs_run(tiny_teacher_dir):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.query_params["teacher"] = str(tiny_teacher_dir)
     at.query_params["steps"] = "3"
-    at.switch_page("pages/lab.py").run()  # the lab's settings of this session: a tiny teacher, 3 steps
+    at.switch_page("app_pages/lab.py").run()  # the lab's settings of this session: a tiny teacher, 3 steps
     try:
         at.query_params.clear()
         at.query_params["step"] = "4"
-        at.switch_page("pages/lesson.py").run()
+        at.switch_page("app_pages/lesson.py").run()
         at.button(key="lesson_train_32").click().run()
         worker = at.session_state["lab_worker"]
         worker.join(60)
@@ -83,7 +83,7 @@ def test_lesson_training_step_runs_the_labs_run(tiny_teacher_dir):
         assert view.config.hidden_size == 32 and view.config.teacher == str(tiny_teacher_dir)
         assert view.config.steps == 3 and view.history and view.history[-1]["step"] == 3
         assert at.session_state["_lab_values"]["d_s"] == 32  # the lab's own setting says the same width
-        at.switch_page("pages/lab.py").run()
+        at.switch_page("app_pages/lab.py").run()
         assert not at.exception
         assert at.number_input(key="lab_d_s").value == 32
         assert at.session_state["lab_worker"] is worker  # one run per session, the lab shows it
@@ -94,10 +94,10 @@ def test_lesson_training_step_runs_the_labs_run(tiny_teacher_dir):
 def test_presenter_view_from_the_link_persists_across_pages():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.query_params["present"] = "1"
-    at.switch_page("pages/primer.py").run()
+    at.switch_page("app_pages/primer.py").run()
     assert at.toggle(key="presenter_toggle").value is True
     at.query_params.clear()  # a page switch: the address starts empty, the session remembers
-    at.switch_page("pages/interview.py").run()
+    at.switch_page("app_pages/interview.py").run()
     assert not at.exception
     assert at.toggle(key="presenter_toggle").value is True
     assert at.query_params["present"] == "1"

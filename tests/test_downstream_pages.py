@@ -32,7 +32,7 @@ def _texts(at: AppTest) -> str:
 
 
 def test_downstream_page_runs_an_experiment():
-    at = AppTest.from_file(str(ROOT / "pages" / "downstream.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "downstream.py"), default_timeout=120).run()
     assert not at.exception and not at.error
     assert "Downstream" in at.title[0].value
     n = torch.get_num_threads()
@@ -60,7 +60,7 @@ def test_downstream_page_runs_an_experiment():
 
 
 def test_tinybert_page_trains_and_plots_every_term():
-    at = AppTest.from_file(str(ROOT / "pages" / "tinybert.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "tinybert.py"), default_timeout=120).run()
     assert not at.exception and not at.error
     assert "student 2 → teacher 6" in at.caption[0].value  # the uniform map, 2 of 6 layers
     n = torch.get_num_threads()

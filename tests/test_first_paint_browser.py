@@ -1,9 +1,13 @@
 """A fresh server's first page view, in Chromium: the sidebar never lists the pages by file name (Streamlit's legacy
-``pages/`` mode), from the very first response on; Home's title and the app's own page titles come instead."""
+multipage mode, which a folder named ``pages/`` beside app.py would switch on; the app's pages live in ``app_pages/``),
+from the very first response on, whether the first request is Home or a deep link; the app's own page titles come
+instead."""
 from __future__ import annotations
 
 import re
 import time
+
+import pytest
 
 from helpers_browser import CONNECTED, app_server, chromium_browser
 
@@ -25,7 +29,7 @@ FILE_NAMES = {"app", "concepts", "downstream", "glossary", "home", "interview", 
 TITLE = "Embedding distillation, live"
 
 
-def first_view(url: str, title: str = TITLE) -> tuple[list[list[str]], float]:
+def first_view(url: str, title: str = TITLE, shot: str = "first_paint") -> tuple[list[list[str]], float]:
     """Open url as a fresh server's first visitor; every sidebar navigation shown, and the seconds to the title."""
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -37,14 +41,16 @@ def first_view(url: str, title: str = TITLE) -> tuple[list[list[str]], float]:
         page.wait_for_selector(CONNECTED, timeout=30_000)
         page.wait_for_timeout(1500)  # a late navigation message would land here
         shown = page.evaluate("() => window.__nav")
-        page.screenshot(path="test-artifacts/first_paint.png")
+        page.screenshot(path=f"test-artifacts/{shot}.png")
     return shown, title_s
 
 
-def test_fresh_server_never_lists_pages_by_file_name():
+@pytest.mark.parametrize("path, title", [("", TITLE), ("/lab?d_s=32&steps=40", "Live lab")],
+                         ids=["home", "deep-link"])
+def test_fresh_server_never_lists_pages_by_file_name(path, title):
     with app_server(LAB_PRELOAD="1") as url:  # as shipped: the warm-up starts after the first page
-        shown, title_s = first_view(url)
-    print(f"Home's title {title_s:.2f} s after the first request on a fresh server")
+        shown, title_s = first_view(url + path, title, shot="first_paint" + ("_deep_link" if path else ""))
+    print(f"{title!r} {title_s:.2f} s after the first request ({path or '/'}) on a fresh server")
     assert shown, "the sidebar's navigation was never drawn"
     every = {t for items in shown for t in items}
     assert not any(t.lower() in FILE_NAMES for t in every), f"pages listed by file name: {shown}"

@@ -30,7 +30,7 @@ def test_links_point_at_the_page_and_anchor_once_per_page():
 
 
 def test_the_glossary_page_is_in_the_navigation_and_draws_every_term():
-    assert '"pages/glossary.py"' in (ROOT / "app.py").read_text()  # in the sidebar of every page
+    assert '"app_pages/glossary.py"' in (ROOT / "app.py").read_text()  # in the sidebar of every page
     at = page("glossary.py")
     heads = [h.value for h in at.subheader]
     assert heads == list(TERMS)

@@ -32,7 +32,7 @@ def test_home_and_navigation():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert any("30-second tour" in s.value for s in at.subheader)
-    at.switch_page("pages/lab.py").run()
+    at.switch_page("app_pages/lab.py").run()
     assert not at.exception
     assert [b.label for b in at.button][:5] == ["Start", "Pause", "Resume", "Step", "Reset"]
     # Steps/s and the device are a small line, not tiles (issue 17); the step is a tile

@@ -28,13 +28,13 @@ def test_app_reaches_navigation_before_any_import_of_the_project():
 
 def test_homes_modules_import_nothing_heavy():
     code = ("import sys; import streamlit, distill_core.token_maps, distill_core.lessons.shapes, labui.common, "
-            "labui.entry, labui.warmup; print(','.join(m for m in " + repr(HEAVY) + " if m in sys.modules))")
+            "labui.warmup; print(','.join(m for m in " + repr(HEAVY) + " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"imported at once: {out.stdout.strip()}"
 
 
 def test_home_page_imports_only_light_modules():
-    tree = ast.parse((ROOT / "pages" / "home.py").read_text())
+    tree = ast.parse((ROOT / "app_pages" / "home.py").read_text())
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     code = ("import sys; " + "; ".join(f"import {m}" for m in sorted(modules) if m)

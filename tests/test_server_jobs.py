@@ -82,7 +82,7 @@ def test_sweep_paints_its_title_before_its_svds(monkeypatch):
     monkeypatch.setattr(SJ, "FIRST_WAIT_S", 0.0)  # on a quiet machine the SVDs can beat the usual short wait
     _reset()
     root = Path(__file__).resolve().parent.parent
-    at = AppTest.from_file(str(root / "pages" / "sweep.py"), default_timeout=300).run()
+    at = AppTest.from_file(str(root / "app_pages" / "sweep.py"), default_timeout=300).run()
     assert not at.exception and at.title[0].value == "Dimension sweep"
     assert at.get("progress") and not at.get("plotly_chart")
     jobs, _ = SJ._registry()

@@ -113,17 +113,17 @@ def test_lab_settings_survive_other_pages_and_start_still_works(tiny_teacher_dir
     """Live lab -> Home -> Concepts -> Live lab keeps every value (Streamlit drops the widgets' own keys)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["teacher"] = str(tiny_teacher_dir)
-    at.switch_page("pages/lab.py").run()
+    at.switch_page("app_pages/lab.py").run()
     try:
         at.number_input(key="lab_d_s").set_value(8).run()
         at.number_input(key="lab_lr").set_value(0.05).run()
         at.number_input(key="lab_steps").set_value(3).run()
         at.checkbox(key="lab_bias").uncheck().run()
         at.selectbox(key="lab_optimizer").set_value("sgd").run()
-        at.switch_page("pages/home.py").run()
-        at.switch_page("pages/concepts.py").run()
+        at.switch_page("app_pages/home.py").run()
+        at.switch_page("app_pages/concepts.py").run()
         assert "lab_d_s" not in at.session_state  # Streamlit dropped the widget's own key...
-        at.switch_page("pages/lab.py").run()
+        at.switch_page("app_pages/lab.py").run()
         assert not at.exception
         assert at.number_input(key="lab_d_s").value == 8 and at.number_input(key="lab_lr").value == 0.05
         assert at.number_input(key="lab_steps").value == 3 and at.checkbox(key="lab_bias").value is False

@@ -6,12 +6,6 @@ import inspect
 import streamlit as st
 
 
-def test_pages_manager_flag_used_by_labui_entry():
-    from streamlit.runtime.pages_manager import PagesManager
-
-    assert hasattr(PagesManager, "uses_pages_directory")  # labui/entry.py switches the legacy pages/ mode off
-
-
 def test_protocol_messages_used_by_the_load_test():
     from streamlit.proto.Alert_pb2 import Alert
     from streamlit.proto.BackMsg_pb2 import BackMsg

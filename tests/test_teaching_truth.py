@@ -101,7 +101,7 @@ def test_neighbour_conclusion_says_what_the_run_kept():
 
 # -- pages: the primer, and the rows of every floor -----------------------------------------------------------------------
 def page(name: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "app_pages" / name), default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -98,7 +98,7 @@ def small(teacher_dir, **extra):
 
 
 def viewer_app(code: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "lab.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "lab.py"), default_timeout=60)
     at.query_params["watch"] = code
     return at.run()
 

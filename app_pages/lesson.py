@@ -4,10 +4,6 @@ The step is in the address (``/lesson?step=4``), so a link opens a step and a re
 Space go on, Left and PageUp go back. ``?notes=1`` is the speaker's view: each step's notes open beside it.
 """
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import streamlit as st
 
 from labui import lesson, presenter, share

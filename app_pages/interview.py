@@ -1,9 +1,5 @@
 """Interview prep: questions with model answers, a live "Show me" experiment for each, and a self-test."""
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import random
 
 import pandas as pd

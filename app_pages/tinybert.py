@@ -1,10 +1,6 @@
 """TinyBERT's other losses: hidden states and attention maps next to the embedding loss, each plotted alone."""
 from __future__ import annotations
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import io
 import tempfile
 import zipfile

@@ -1,10 +1,6 @@
 """The live lab: distil a student's embeddings into the teacher's space while you watch."""
 from __future__ import annotations
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import streamlit as st
 
 from distill_core import token_maps

@@ -1,10 +1,6 @@
 """Does a distilled embedding start help downstream? Students identical but for their start, fine-tuned live."""
 from __future__ import annotations
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import copy
 
 import streamlit as st

@@ -1,9 +1,5 @@
 """Dimension sweep: the floor as a function of d_s, straight from the teacher's spectrum, and short runs against it."""
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import numpy as np
 import pandas as pd
 import streamlit as st

@@ -1,9 +1,5 @@
 """Primer: knowledge distillation on one screen, for a newcomer, before TinyBERT's embedding loss."""
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import pandas as pd
 import streamlit as st
 

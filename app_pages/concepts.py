@@ -1,9 +1,5 @@
 """Concepts: what the embedding layer holds, the formula with real shapes, where the loss attaches, what W_e is."""
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import pandas as pd
 import streamlit as st
 

@@ -1,9 +1,5 @@
 """The words the app assumes, one or two sentences each (labui/glossary.py); every page links its first use here."""
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import streamlit as st
 
 from labui.common import page_header

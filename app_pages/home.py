@@ -1,9 +1,5 @@
 """Home: what the lab is, and a 30-second tour."""
 
-from labui.entry import run_inside_app
-
-run_inside_app()  # first of all: a fresh server's first request to this page joins app.py's navigation at once
-
 import streamlit as st
 
 from distill_core import token_maps
@@ -27,13 +23,13 @@ st.markdown(
     + "\n".join(f"- {name}, d_t = {TEACHER_WIDTHS[name]}: `{shapes}`" for name, shapes in example_shapes().items())
 )
 try:
-    st.page_link("pages/primer.py", label="New to distillation? Start with the one-screen primer",
+    st.page_link("app_pages/primer.py", label="New to distillation? Start with the one-screen primer",
                  icon=":material/menu_book:")
 except Exception:  # the page run on its own, outside the app's navigation
     st.markdown("New to distillation? Open the **Primer** from the navigation.")
 
 try:
-    st.page_link("pages/lesson.py", label="Teach this in class: the lesson, one screen a step, by keyboard or clicker",
+    st.page_link("app_pages/lesson.py", label="Teach this in class: the lesson, one screen a step, by keyboard or clicker",
                  icon=":material/co_present:")
 except Exception:  # the page run on its own, outside the app's navigation
     st.markdown("Teach this in class: open the **Lesson** from the navigation.")
@@ -53,7 +49,7 @@ c3.markdown(
     "vector (●), group by group: colours, animals, countries... How close they land depends on d_s."
 )
 try:
-    st.page_link("pages/lab.py", label="Open the live lab", icon=":material/science:")
+    st.page_link("app_pages/lab.py", label="Open the live lab", icon=":material/science:")
 except Exception:  # the page run on its own, outside the app's navigation
     st.markdown("Open the **Live lab** from the navigation.")
 
