@@ -145,9 +145,10 @@ def poll_interval() -> float | None:
     status = worker.status
     if status == "queued":
         return LV.QUEUED_REFRESH_S
+    crowd = training_count()
     if status == "preparing" or worker.waiting_for_first_point():
-        return LV.FIRST_POINT_S
-    return LV.training_refresh_s(training_count())
+        return LV.first_point_refresh_s(crowd)
+    return LV.training_refresh_s(crowd)
 
 
 def status_line(view) -> None:
@@ -242,6 +243,12 @@ def notes(view) -> None:
 
 
 def live() -> None:
+    if poll_interval() != st.session_state.get("lab_poll"):
+        # The run started, got its first point, paused or ended: the whole page again, with the timer that fits
+        # (every REFRESH_S while something can change, none otherwise), before this fragment draws anything. A
+        # rerun drops the messages of the run it interrupts that have not left the server yet, so a chart drawn
+        # first and then rerun would be a revision its browser never got.
+        st.rerun()
     view = worker.view()
     has_run = view.setup is not None and bool(view.history)
     if not PRESENT:
@@ -275,12 +282,13 @@ def live() -> None:
         st.caption("The first point appears as soon as the targets and the student are ready.")
         if settings["target"] == "output":
             WS.output_progress(settings["teacher"])  # the whole teacher once per token, then the disk cache
-    # The run started, got its first point, paused or ended, or the map now waits for a UMAP frame: the page
-    # redraws with the timer that fits (every REFRESH_S while something can change, none otherwise). A UMAP frame
-    # placed while this ran (a finished run's map is placed in well under a second) is drawn at once.
+    # A run that just stopped changing (its timer is off) and whose map waited for a UMAP frame placed while this
+    # ran (a finished run's map is placed in well under a second): drawn at once.
     waiting_map = bool(st.session_state.get("lab_map_note")) and not worker.busy()
-    if poll_interval() != st.session_state.get("lab_poll") or (waiting_map and worker.view().version != view.version):
+    if waiting_map and worker.view().version != view.version:
         st.rerun()
+    elif poll_interval() != st.session_state.get("lab_poll") and st.session_state.get("lab_poll") is None:
+        st.rerun()  # a fragment without a timer would never run again: the whole page, with the timer that fits
 
 
 def details() -> None:

@@ -29,6 +29,12 @@ CROWD = int(os.environ.get("LAB_CROWD", "4"))
 CROWD_REFRESH_S = max(REFRESH_S, float(os.environ.get("LAB_CROWD_REFRESH_S", "1.0")))
 
 
+def first_point_refresh_s(runs_on_server: int) -> float:
+    """How often a page waiting for its run's first point asks: at once alone, at the crowd's pace in a classroom
+    (thirty pages asking four times a second while their runs wait their turn to be set up crowded the server)."""
+    return CROWD_REFRESH_S if runs_on_server > CROWD else FIRST_POINT_S
+
+
 def training_refresh_s(runs_on_server: int) -> float:
     """How often a training page refreshes, given how many runs the server is building, queueing or training."""
     return CROWD_REFRESH_S if runs_on_server > CROWD else REFRESH_S

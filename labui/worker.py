@@ -29,6 +29,9 @@ from distill_core.export import copy_run, run_zip
 from distill_core.targets import build_targets
 
 MAX_WORKERS = max(1, int(os.environ.get("LAB_MAX_WORKERS", "4")))
+# Runs being set up at once (an engine and its step-0 point, ~0.2 s of CPU each): the rest wait their turn.
+MAX_BUILDS = max(1, int(os.environ.get("LAB_MAX_BUILDS", "2")))
+_BUILDS = threading.BoundedSemaphore(MAX_BUILDS)
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)  # runs training at once in this process
 UMAP_ON = token_maps.UMAP_ON  # LAB_UMAP=0: PCA only (no UMAP process, e.g. in tests)
 if os.environ.get("LAB_TORCH_THREADS"):
@@ -306,8 +309,6 @@ class LabWorker:
             _SLOTS.release()
 
     def _train_loop(self, beside_others: bool) -> None:
-        if beside_others:
-            _lower_priority()
         me = threading.current_thread()
         while True:
             with self._cond:
@@ -323,7 +324,7 @@ class LabWorker:
                 config, teacher = self._config, self._teacher
             try:
                 if build:
-                    self._build(gen, config, teacher)
+                    self._build(gen, config, teacher, beside_others)
                 else:
                     self._advance(gen)
             except DistillError as exc:
@@ -338,13 +339,22 @@ class LabWorker:
             return False
         return self._want == "run" or self._pending_steps > 0
 
-    def _build(self, gen: int, config: DistillConfig, teacher) -> None:
-        engine = Engine(config=config, teacher=teacher, targets=shared_targets(teacher, config))
-        probe_t = engine.probe_teacher.detach().cpu().numpy()  # (P, d_t)
-        pca = token_maps.PCALayout(probe_t)
-        setup = Setup(engine.floor, engine.teacher_spectrum(), config.hidden_size, engine.targets.d_t,
-                      engine.targets.n_rows, list(engine.probe.words), list(engine.probe.groups), probe_t,
-                      pca.teacher_xy, str(engine.device), teacher.name)
+    def _build(self, gen: int, config: DistillConfig, teacher, beside_others: bool = False) -> None:
+        """The run's engine and its step-0 point. Builds take turns (MAX_BUILDS at once) at the page's priority: a
+        classroom pressing Start together gets its first points one after another within seconds, where thirty
+        builds sharing two cores with the runs already training each took ten. Training itself then steps back."""
+        with _BUILDS:
+            if gen != self._gen:
+                return  # reset or replaced while waiting for its turn
+            engine = Engine(config=config, teacher=teacher, targets=shared_targets(teacher, config))
+            probe_t = engine.probe_teacher.detach().cpu().numpy()  # (P, d_t)
+            pca = token_maps.PCALayout(probe_t)
+            setup = Setup(engine.floor, engine.teacher_spectrum(), config.hidden_size, engine.targets.d_t,
+                          engine.targets.n_rows, list(engine.probe.words), list(engine.probe.groups), probe_t,
+                          pca.teacher_xy, str(engine.device), teacher.name)
+            first = engine.snapshot()  # the step-0 point
+        if beside_others:
+            _lower_priority()  # training, from here on, yields the cores to the pages and to other runs' builds
         with self._cond:
             if gen != self._gen:
                 return
@@ -353,7 +363,7 @@ class LabWorker:
             self._version += 1
             self._cond.notify_all()
         with self._engine_lock:
-            engine.run(0, on_snapshot=lambda s: self._publish(gen, s))  # the step-0 point, at once
+            engine._record(first, lambda s: self._publish(gen, s))  # the step-0 point, at once
 
     def _advance(self, gen: int) -> None:
         with self._cond:

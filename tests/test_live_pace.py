@@ -55,3 +55,38 @@ def test_a_crowded_server_refreshes_each_training_page_less_often():
     assert LV.training_refresh_s(1) == LV.REFRESH_S  # a run alone: 2-4 updates a second
     assert LV.training_refresh_s(LV.CROWD) == LV.REFRESH_S
     assert LV.training_refresh_s(LV.CROWD + 1) == LV.CROWD_REFRESH_S >= 1.0  # a classroom: the server stays responsive
+    # a page waiting for its run's first point asks four times a second alone, at the crowd's pace in a classroom
+    assert LV.first_point_refresh_s(1) == LV.FIRST_POINT_S <= 0.25
+    assert LV.first_point_refresh_s(LV.CROWD + 1) == LV.CROWD_REFRESH_S
+
+
+def test_builds_take_turns_and_a_replaced_run_gives_up_its_turn(tiny_teacher_dir, monkeypatch):
+    """At most MAX_BUILDS runs are set up at once; a run reset while it waits for its turn is never built."""
+    import threading
+    import time
+
+    from distill_core.config import DistillConfig
+    from distill_core.teacher import load_teacher
+    from labui import worker as W
+
+    monkeypatch.setattr(W, "_BUILDS", threading.BoundedSemaphore(1))
+    teacher = load_teacher(str(tiny_teacher_dir), "cpu")
+    cfg = DistillConfig(teacher=str(tiny_teacher_dir), hidden_size=8, probe_size=20, steps=5, device="cpu")
+    W._BUILDS.acquire()  # another run is being set up
+    a = W.LabWorker()
+    try:
+        a.start(cfg, teacher)
+        time.sleep(0.5)
+        assert a.view().status == "preparing" and a._engine is None  # waiting its turn
+        a.reset()
+        W._BUILDS.release()
+        time.sleep(0.5)
+        assert a._engine is None and a.view().history == []  # the reset run was never built
+        a.start(cfg, teacher)
+        end = time.monotonic() + 30
+        while a.view().status != "done" and time.monotonic() < end:
+            time.sleep(0.05)
+        assert a.view().status == "done" and a.view().history[0]["step"] == 0
+    finally:
+        a.stop()
+        a.join()
