@@ -583,6 +583,17 @@ def summarise(p: Params, results: list[SessionResult], monitor: Monitor, curves:
     }
 
 
+def stop_server(proc, monitor=None) -> None:
+    """End the health monitor and the server (killed if it does not stop within 20 s)."""
+    if monitor is not None:
+        monitor.stop_event.set()
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def run(p: Params) -> dict:
     port = free_port()
     proc = start_server(port, p)
@@ -597,13 +608,7 @@ def run(p: Params) -> dict:
         disconnect = asyncio.run(disconnect_phase(port, p)) if p.disconnect_check else None
         peak = rss_bytes(proc.pid)[1]
     finally:
-        if monitor is not None:
-            monitor.stop_event.set()
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc, monitor)
     wall = time.monotonic() - t0
     max_step = max((r.steps[-1] for r in results if r.steps), default=0)
     curves = check_curves(results, reference_curves(p, [r.seed for r in results], max_step))

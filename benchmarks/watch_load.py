@@ -18,12 +18,11 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 from load_test import (CHROMIUM_FLAGS, LOSS_TRACE, Monitor, Params, WsSession, _READ_PAGE, free_port, percentile,
-                       rss_bytes, start_server, wait_healthy)
+                       rss_bytes, start_server, stop_server, wait_healthy)
 
 CODE = re.compile(r"watch=([a-z0-9]{6,})")
 LAB_REFRESH_S = 0.4  # the lab's own default (labui/live_view.py): the presenter's page reruns this often
@@ -228,13 +227,7 @@ def run_viewers(p: Params, viewers: int) -> dict:
         monitor.peak_rss = 0
         watched = asyncio.run(presenter_run(port, p, 11, viewers, browsers, monitor, proc.pid, truth))
     finally:
-        if monitor is not None:
-            monitor.stop_event.set()
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc, monitor)
     return {"alone": alone, "watched": watched, "truth": check_against(watched, truth)}
 
 

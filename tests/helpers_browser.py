@@ -86,3 +86,26 @@ def chromium_browser():
 def launch_chromium(playwright):
     """Debian's Chromium in headless mode (Playwright's own browser download is not used)."""
     return playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
+
+
+# Module-scoped fixtures for the walks through the app (import them into a test module by name): one server with UMAP
+# off (the walks test pages, not UMAP) and one Chromium.
+try:
+    import pytest
+except ImportError:  # the benchmarks import this module without pytest
+    pytest = None
+
+if pytest is not None:
+    @pytest.fixture(scope="module")
+    def server():
+        with app_server(LAB_UMAP="0") as url:
+            yield url
+
+    @pytest.fixture(scope="module")
+    def browser():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            b = launch_chromium(p)
+            yield b
+            b.close()

@@ -12,31 +12,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.helpers_browser import app_server, launch_chromium, settled
+from tests.helpers_browser import browser, server, settled  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 
 VIEW = {"width": 1280, "height": 720}
 TINY_LAB = "/lab?vocab_subset=1000&probe_size=50&steps=400&snapshot_every=2&stop_tol=0"
 SHOTS = os.environ.get("LESSON_SHOTS")  # a folder: keep a screenshot of each step there
-
-
-@pytest.fixture(scope="module")
-def server():
-    with app_server(LAB_UMAP="0") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
 
 
 def query(page) -> dict:

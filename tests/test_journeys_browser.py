@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from test_browser import _wait_value
-from tests.helpers_browser import app_server, launch_chromium, settled
+from tests.helpers_browser import browser, server, settled  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 
@@ -21,24 +21,6 @@ LAB = "/lab?vocab_subset=1000&probe_size=50&steps=20&snapshot_every=2"
 DOWNSTREAM = "/downstream?students=random&tasks=tokens&seeds=1&steps=20&d_s=32&layers=1"
 TINYBERT = "/tinybert?d_s=24&layers=1&steps=20"
 INTERVIEW = "/interview"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with app_server(LAB_UMAP="0") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
 
 
 def open_page(page, url: str) -> None:
