@@ -231,6 +231,8 @@ def the_map(view, height: int) -> None:
     map_panel.token_map(view, method, draw=draw)
     if st.session_state.get("lab_map_note"):
         st.caption(st.session_state["lab_map_note"])
+    elif (short := LV.umap_replay_note(view, method)) is not None:
+        st.caption(short)
 
 
 def notes(view) -> None:

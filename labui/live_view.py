@@ -100,6 +100,18 @@ def detail_figures(view, method: str) -> dict:
     }
 
 
+def umap_replay_note(view, method: str) -> str | None:
+    """Why a paused or finished run's UMAP map has a shorter replay than its PCA map (UMAP places a frame only while
+    the map shows UMAP, about 0.2 s of CPU each), or None."""
+    if method != "UMAP" or view.status not in ("paused", "done", "error"):
+        return None
+    umap_n, pca_n = len(view.frames_umap), len(view.frames_pca)
+    if umap_n >= pca_n:
+        return None
+    return (f"UMAP placed {umap_n} of this run's {pca_n} map frames (it places them only while the map shows "
+            f"UMAP): {'no replay here' if umap_n < 2 else 'a shorter replay'}; PCA replays every one.")
+
+
 def all_figures(view, method: str = "PCA") -> dict:
     """Every figure of the run, built afresh (for the HTML export)."""
     frames, teacher_xy = map_frames(view, method)
@@ -136,6 +148,7 @@ def _measured_bounce(cfg) -> str:
     from distill_core.config import DistillConfig
 
     base = DistillConfig()
-    same = all(getattr(cfg, f) == getattr(base, f) for f in ("teacher", "target", "hidden_size", "lr", "optimizer"))
+    same = all(getattr(cfg, f) == getattr(base, f)
+               for f in ("teacher", "target", "vocab_subset", "hidden_size", "lr", "optimizer"))
     return (" (with these settings a constant 0.03 kicked the loss from 1.01× to 1.11× the floor at step 85)"
             if same else "")

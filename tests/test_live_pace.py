@@ -90,3 +90,22 @@ def test_builds_take_turns_and_a_replaced_run_gives_up_its_turn(tiny_teacher_dir
     finally:
         a.stop()
         a.join()
+
+
+def test_a_short_umap_replay_says_why():
+    """A run paused or finished with fewer UMAP frames than PCA frames says so under the map (UMAP places frames only
+    while the map shows UMAP); a full replay, a training run or the PCA map say nothing."""
+    from types import SimpleNamespace
+
+    from labui import live_view as LV
+
+    frames = lambda n: [(5 * i, None) for i in range(n)]  # noqa: E731
+    view = lambda status, pca, umap: SimpleNamespace(status=status, frames_pca=frames(pca), frames_umap=frames(umap))  # noqa: E731
+    assert LV.umap_replay_note(view("done", 40, 1), "UMAP") == (
+        "UMAP placed 1 of this run's 40 map frames (it places them only while the map shows UMAP): no replay here; "
+        "PCA replays every one.")
+    assert "12 of this run's 40" in LV.umap_replay_note(view("paused", 40, 12), "UMAP")
+    assert "a shorter replay" in LV.umap_replay_note(view("paused", 40, 12), "UMAP")
+    assert LV.umap_replay_note(view("done", 40, 40), "UMAP") is None
+    assert LV.umap_replay_note(view("running", 40, 1), "UMAP") is None
+    assert LV.umap_replay_note(view("done", 40, 1), "PCA") is None
