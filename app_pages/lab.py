@@ -298,7 +298,8 @@ def details() -> None:
     view = worker.view()
     if view.setup is None or not view.history:
         return
-    st.plotly_chart(LV.we_figure(view), width="stretch", key="lab_we")
+    fig = LAYOUT.room(LV.we_figure(view), PRESENT)
+    LC.live_chart(fig, "we", height=int(fig.layout.height or 360), config=theme.CONFIG)
     st.caption("W_e's own singular values show how this run, from its init, splits scale between E_s and W_e. "
                "They are not a property of the teacher: (E_s A)(A⁻¹ W_e) gives the same loss for any invertible A, "
                "so two runs can reach the same loss with different W_e spectra. What every run at the floor "

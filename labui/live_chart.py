@@ -90,9 +90,11 @@ def _layout(fig: go.Figure) -> dict:
 
 
 def _summary(fig: go.Figure) -> dict:
-    """What the diff needs: each trace's type and x/y arrays, the layout, whether it has frames."""
+    """What the diff needs: each trace's type and x/y arrays (and a heatmap's z), the layout, whether it has
+    frames."""
     return {"types": [t.type for t in fig.data], "x": [_arr(getattr(t, "x", None)) for t in fig.data],
-            "y": [_arr(getattr(t, "y", None)) for t in fig.data], "layout": _layout(fig),
+            "y": [_arr(getattr(t, "y", None)) for t in fig.data],
+            "z": [_arr(getattr(t, "z", None)) for t in fig.data], "layout": _layout(fig),
             "frames": len(fig.frames or ())}
 
 
@@ -102,6 +104,8 @@ def diff(old: dict, new: dict, glide: tuple[int, ...] = ()) -> list[dict] | None
     changed; the others are extended when their old points are a prefix of the new, else replaced."""
     if old["types"] != new["types"] or old["frames"] or new["frames"]:
         return None
+    if not all(_same(a, b) for a, b in zip(old.get("z", []), new.get("z", []))):
+        return None  # a heatmap's cells changed: the whole figure (W_e's, every few seconds)
     ext, rep, gl = {"traces": [], "x": [], "y": []}, {"traces": [], "x": [], "y": []}, {"traces": [], "x": [], "y": []}
     for i in range(len(new["types"])):
         ox, oy, nx, ny = old["x"][i], old["y"][i], new["x"][i], new["y"][i]

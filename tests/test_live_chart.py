@@ -50,6 +50,17 @@ def test_other_traces_or_frames_need_the_whole_figure():
     assert LC.diff(LC._summary(fig(4)), LC._summary(replay)) is None
 
 
+def test_a_heatmap_whose_cells_changed_is_sent_whole():
+    """W_e's heatmap (index x snapshot) gains a column and changes its cells: the whole figure, never a diff that
+    would extend x and leave z behind; the same heatmap again sends nothing."""
+    from labui import lab_figures as F
+
+    sv = [np.linspace(3, 1, 8) * (1 + k / 10) for k in range(4)]
+    a, b = F.we_figure([0, 5, 10], sv[:3]), F.we_figure([0, 5, 10, 15], sv)
+    assert LC.diff(LC._summary(a), LC._summary(b)) is None
+    assert LC.diff(LC._summary(b), LC._summary(F.we_figure([0, 5, 10, 15], sv))) == []
+
+
 def test_the_lab_sends_the_figure_once_then_only_new_points(tiny_teacher_dir):
     """In the lab itself (AppTest runs the page; the component's data is what the server sends the browser)."""
     at = lab_app(teacher=tiny_teacher_dir, d_s=8, probe_size=40, snapshot_every=1, steps=100_000, stop_tol=0.0)
