@@ -1,6 +1,8 @@
 """The live lab: distil a student's embeddings into the teacher's space while you watch."""
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from distill_core import token_maps
@@ -245,6 +247,7 @@ def notes(view) -> None:
 
 
 def live() -> None:
+    t0 = time.monotonic()
     if poll_interval() != st.session_state.get("lab_poll"):
         # The run started, got its first point, paused or ended: the whole page again, with the timer that fits
         # (every REFRESH_S while something can change, none otherwise), before this fragment draws anything. A
@@ -291,6 +294,8 @@ def live() -> None:
         st.rerun()
     elif poll_interval() != st.session_state.get("lab_poll") and st.session_state.get("lab_poll") is None:
         st.rerun()  # a fragment without a timer would never run again: the whole page, with the timer that fits
+    if st.session_state.get("lab_poll") is not None:
+        LV.settle(t0)  # a timed run's messages leave the server before the timer's next run can drop them
 
 
 def details() -> None:

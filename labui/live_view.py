@@ -29,6 +29,23 @@ CROWD = int(os.environ.get("LAB_CROWD", "4"))
 CROWD_REFRESH_S = max(REFRESH_S, float(os.environ.get("LAB_CROWD_REFRESH_S", "1.0")))
 
 
+# Streamlit drops the messages of a fragment's run that have not left the server yet when the next run of the same
+# fragment starts (ForwardMsgQueue.clear at the run's start). On a busy server the runs of a live fragment come back
+# to back (the browser's timer asks again while a run is still drawing) and the server's event loop sends late, so
+# whole runs were lost, Step tile included: a watching page stood still while the server kept redrawing it (7 of 7
+# viewers' runs lost at times), and the presenter's own lab lost 37 Step-tile updates in one such run. Each run of a
+# live fragment therefore ends by waiting as long as it took to draw (a slow run means a busy server, whose sending
+# lags as much), within these bounds: the script thread sleeps, the sending goes on.
+SETTLE_S = (float(os.environ.get("LAB_SETTLE_MIN_S", "0.1")), float(os.environ.get("LAB_SETTLE_MAX_S", "0.5")))
+
+
+def settle(t0: float) -> None:
+    """The end of a live fragment's run begun at ``t0`` (time.monotonic()): time for its messages to leave the
+    server before the next run of the same fragment can start and drop them (SETTLE_S)."""
+    lo, hi = SETTLE_S
+    time.sleep(min(hi, max(lo, time.monotonic() - t0)))
+
+
 def first_point_refresh_s(runs_on_server: int) -> float:
     """How often a page waiting for its run's first point asks: at once alone, at the crowd's pace in a classroom
     (thirty pages asking four times a second while their runs wait their turn to be set up crowded the server)."""

@@ -31,14 +31,6 @@ IDLE_REFRESH_S = float(os.environ.get("LAB_WATCH_IDLE_S", "2.0"))    # while it 
 # The word chart and the map (and their widgets) in a slower fragment while the run trains: a viewer's rerun is the
 # server's cost per viewer, and the numbers, the loss and the spectrum are what a room follows second by second.
 PICTURES_S = float(os.environ.get("LAB_WATCH_PICTURES_S", "3.0"))
-# Streamlit drops the deltas of a fragment's run that have not left the server yet when the next run of the same
-# fragment starts (ForwardMsgQueue.clear at the run's start). On a busy server the viewer's runs come back to back
-# (the browser's timer asks again while a run is still drawing) and the server's event loop sends late, so whole runs
-# were lost, Step tile included, and the viewer's page stood still while the server kept redrawing it. Each run
-# therefore ends by waiting as long as it took to draw (a slow run means a busy server, whose sending lags as much),
-# within these bounds: the script thread sleeps, the sending goes on.
-SETTLE_S = (float(os.environ.get("LAB_WATCH_SETTLE_MIN_S", "0.1")),
-            float(os.environ.get("LAB_WATCH_SETTLE_MAX_S", "0.5")))
 _CODE = "_watch_code"         # the presenter's own code, in their session (the Share dialog reads it)
 _AUTOSTART = "_watch_autostart"  # "Run my own copy": the lab presses Start once with the copied settings
 
@@ -202,14 +194,7 @@ def _live(worker, code: str) -> None:
             LC.live_chart(spectrum, W + "spectrum", height=h, config=theme.CONFIG)
     n = watch.REGISTRY.viewers(code)
     st.caption(f"{n:,} {'person is' if n == 1 else 'people are'} watching this run.")
-    _settle(t0)
-
-
-def _settle(t0: float) -> None:
-    """The end of a fragment's run: time for its deltas to leave the server before the next run of the same fragment
-    can start and drop them (SETTLE_S)."""
-    lo, hi = SETTLE_S
-    time.sleep(min(hi, max(lo, time.monotonic() - t0)))
+    LV.settle(t0)
 
 
 # Figures built once per snapshot for every viewer of a run (read-only once built; each viewer's chart component
@@ -239,6 +224,7 @@ def _pictures(worker, code: str) -> None:
     """The word chart and the token map, redrawn every PICTURES_S while the run trains (once when it stops)."""
     from labui import lab_layout as LAYOUT, presenter, theme
     from labui import live_chart as LC
+    from labui import live_view as LV
     from labui import word_section as WS
 
     t0 = time.monotonic()
@@ -249,7 +235,7 @@ def _pictures(worker, code: str) -> None:
     WS.lab_words(view, key=W + "words",
                  draw=lambda fig, key: LC.live_chart(LAYOUT.room(fig, present, 360), key, config=theme.CONFIG))
     _map(worker, view, present)
-    _settle(t0)
+    LV.settle(t0)
 
 
 STATUS = {"idle": ":gray[● not started]", "preparing": ":orange[● preparing]", "queued": ":orange[● queued]",
