@@ -124,7 +124,7 @@ def we_figure(steps: list[int], we_sv: list[np.ndarray]) -> go.Figure:
                          xaxis="x2", yaxis="y2",
                          hovertemplate="step %{x}<br>i = %{y}<br>σ = %{customdata:.4g}<extra></extra>"))
     layout = _layout(
-        "W_e's own singular values in this run<br>(they depend on the student's basis)", margin=dict(l=60, r=20, t=72, b=48),
+        "W_e's own singular values in this run<br>(they depend on the student's basis)", margin=dict(l=60, r=56, t=72, b=48),
         xaxis=dict(domain=[0.0, 0.33], title=dict(text="index i (now)")),
         yaxis=dict(title=dict(text="σᵢ(W_e)")),
         xaxis2=dict(domain=[0.43, 1.0], anchor="y2", title=dict(text="step (over the run)")),
