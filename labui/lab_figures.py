@@ -368,7 +368,7 @@ def live_caption(latest: dict | None, status: str, total_steps: int, k: int = 10
                 "done": "The run finished before its first snapshot.",
                 "error": "The run stopped: see the message below."}.get(status, "Press **Start** to distil.")
     step, ratio, knn = latest["step"], latest["ratio"], latest["knn_overlap"]
-    where = f"Step {step} of {total_steps}"
+    where = f"Step {step:,} of {total_steps:,}"
     if not math.isfinite(ratio) or floor_is_zero(latest.get("floor", 1.0), latest.get("loss", 1.0)):
         gap = "the floor is zero here, so any loss above it is room to improve"
     else:  # from the ratio and the spectrum together (labui.run_summary), rounded as the tile rounds it
