@@ -52,14 +52,14 @@ def test_lab_in_chromium(server):
         page.wait_for_function(POINTS, timeout=60_000)
         page.locator('.live-chart[data-key="map"]').screenshot(path=str(ARTIFACTS / "lab_replay.png"))
         # Paused, the page shows the step it stopped at and stops polling the server; Step shows one more.
-        caption = page.get_by_text(re.compile(rf"^Step \d+ of {STEPS}"))
-        before = int(re.search(r"Step (\d+)", caption.inner_text()).group(1))
+        caption = page.get_by_text(re.compile(rf"^Step [\d,]+ of {STEPS:,}"))
+        before = int(re.search(r"Step ([\d,]+)", caption.inner_text()).group(1).replace(",", ""))
         assert len(sent) > 5  # while training, the live view asked for its reruns
         quiet_from = len(sent)
         page.wait_for_timeout(3000)
         assert len(sent) == quiet_from, "a paused page kept asking the server for reruns"
         page.get_by_role("button", name=re.compile(r"^Step\b")).click()
-        page.get_by_text(re.compile(rf"^Step {before + 1} of {STEPS}")).wait_for(timeout=60_000)
+        page.get_by_text(re.compile(rf"^Step {before + 1:,} of {STEPS:,}")).wait_for(timeout=60_000)
 
 
 def _wait_value(page, locator, ok, timeout: float) -> float:
