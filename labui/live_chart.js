@@ -113,9 +113,31 @@ async function apply(st, data, setStateValue) {
   }
 }
 
+// plotly.js normally comes from the loader in the session's first run. A rerun that starts before that run's
+// messages left the server (a Start clicked at once on a busy server) drops them, and the loader never sends it
+// again: a chart that finds no plotly.js after a while asks for it through its `plotly` state, and the next
+// rerun sends it with this chart's data.
+function injectPlotly(js) {
+  if (window.Plotly || !js) return;
+  window.__plotlyLoading = true;
+  const script = document.createElement("script");
+  script.textContent = js;  // defines window.Plotly
+  document.head.appendChild(script);
+}
+
+function askForPlotly(st, setStateValue) {
+  if (st.plotlyTimer) return;
+  st.plotlyTimer = setTimeout(function check() {
+    if (window.Plotly) return;
+    setStateValue("plotly", Date.now());  // a rerun: the server answers with plotly.js
+    st.plotlyTimer = setTimeout(check, 5000);
+  }, 2000);
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data) return;
+  injectPlotly(data.js);
   let st = parentElement.__liveChart;
   if (!st) {
     const div = document.createElement("div");
@@ -125,6 +147,7 @@ export default function (component) {
     st = parentElement.__liveChart = { div, rev: null, asked: null, frames: false, frame: null,
                                        queue: Promise.resolve() };
   }
+  if (!window.Plotly) askForPlotly(st, setStateValue);
   // Updates apply in the order they came, one at a time (an animation finishes before the next starts).
   st.queue = st.queue.then(() => apply(st, data, setStateValue)).catch((e) => console.error("live chart", e));
 }

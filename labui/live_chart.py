@@ -147,6 +147,10 @@ def live_chart(fig: go.Figure, key: str, *, glide: tuple[int, ...] = (), frame: 
         else diff(prev["summary"], summary, glide)
     data = {"key": key, "rev": rev, "base": prev["rev"] if prev else None, "height": height, "frame": frame,
             "glide_ms": GLIDE_MS, "config": config or {}}
+    wants_js = (st.session_state.get(f"_lc_{key}") or {}).get("plotly")
+    if wants_js and wants_js != st.session_state.get(f"_lc_js_{key}"):  # this page never got plotly.js: send it
+        data["js"] = plotly_js()
+        st.session_state[f"_lc_js_{key}"] = wants_js
     if ops is None:
         data |= {"full": fig.to_json(), "ops": []}
     elif not ops and prev is not None:
@@ -159,5 +163,5 @@ def live_chart(fig: go.Figure, key: str, *, glide: tuple[int, ...] = (), frame: 
     sent[key] = {"rev": rev, "summary": summary,
                  "answered": asked if ops is None else (prev or {}).get("answered")}
     st.session_state[f"lab_sent_{key}"] = data  # what this rerun sent, for tests
-    return _chart(key=f"_lc_{key}", data=data, default={"need": 0}, on_need_change=_noop, height=height,
-                  width="stretch")
+    return _chart(key=f"_lc_{key}", data=data, default={"need": 0, "plotly": 0}, on_need_change=_noop,
+                  on_plotly_change=_noop, height=height, width="stretch")
