@@ -8,7 +8,9 @@ sends only the difference: the points appended to a trace (``Plotly.extendTraces
 layout keys that changed (``Plotly.relayout``). A chart that missed a revision asks once for the whole figure.
 
 plotly.js itself (its cartesian bundle, 1.5 MB, shipped in assets/, so the page needs no network) reaches the
-browser once per session through a tiny loader component drawn outside the live fragment.
+browser once per session through a tiny loader component drawn outside the live fragment; a chart that still finds
+no plotly.js after 2 s (the loader's message dropped by a rerun that started before it left the server) asks for it
+through its ``plotly`` state, and the next rerun sends the bundle with that chart's data.
 
 Streamlit Components v2 (``st.components.v2.component``): inline JS, no iframe, the component's DOM kept across
 reruns. AppTest does not run the JS: the figure drawn last is kept in ``st.session_state[f"lab_chart_{key}"]``.
