@@ -27,6 +27,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -422,7 +423,7 @@ async def browser_session(browser, port: int, seed: int, query: str, until: floa
         else:
             if not res.losses:  # what the page showed instead, for the report
                 res.errors.append(f"no loss curve by the deadline; the page said: {state['status'] or 'no status'}")
-                await page.screenshot(path=f"/tmp/load_browser_{seed}.png")
+                await page.screenshot(path=str(Path(tempfile.gettempdir()) / f"load_browser_{seed}.png"))
     except Exception as exc:  # a browser session that fails is an error of the test's result, not a crash
         res.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
     finally:
